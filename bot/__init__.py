@@ -1,0 +1,1 @@
+"""ipbot: a Telegram assistant for IP-pledge financing loan risk-compensation programs."""

@@ -1,0 +1,316 @@
+"""The command line: ``ipbot`` / ``python -m bot`` (design.md, Contracts: CLI).
+
+``--json`` prints exactly one JSON object on stdout; without it the output is a readable summary in the
+configured language. Bad input exits with status 2 and a message saying what to send instead (with
+``--json`` also an ``{"error": ...}`` object); a policy pack that cannot be loaded exits with status 1.
+"""
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from bot.clock import today
+from bot.config import Settings
+from bot.policies import PolicyLoadError, load_packs
+from bot.rules.amounts import AmountError, parse_amount
+from bot.rules.compensation import ClaimFacts, InvalidClaimInput, compute_compensation
+from bot.rules.loan_book import LoanBookError
+from bot.rules.money import ZERO, yuan_str
+from bot.rules.monitoring import fund_status, summarise_books
+from bot.rules.policy import PolicyPack
+from bot.services.loan_import import import_loan_book, read_loan_book
+from bot.store import Store
+from bot.texts import TEXTS
+
+#: How many row errors a rejected loan book lists before "and N more".
+ERROR_LIST_LIMIT = 50
+
+
+class CliError(Exception):
+    """Bad input: ``message`` is for the user, ``code`` for machines."""
+
+    def __init__(self, code: str, message: str, status: int = 2):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+@dataclass
+class Context:
+    settings: Settings
+    packs: dict[str, PolicyPack]
+    locale: str
+    as_json: bool
+
+    def line(self, name: str, macro: str, **params: Any) -> str:
+        return TEXTS.line(self.locale, name, macro, **params)
+
+    def render(self, name: str, **params: Any) -> str:
+        return TEXTS.render(self.locale, name, **params)
+
+
+def _program(ctx: Context, program_id: str | None) -> PolicyPack:
+    program_id = program_id or ctx.settings.programs[0]
+    programs = [p.id for p in ctx.packs.values() if p.program is not None]
+    pack = ctx.packs.get(program_id)
+    if pack is None:
+        raise CliError("unknown_program", ctx.line("errors", "unknown_program", value=program_id, known=list(ctx.packs)))
+    if pack.program is None:
+        raise CliError("not_a_program", ctx.line("errors", "not_a_program", value=program_id, known=programs))
+    return pack
+
+
+def _amount(ctx: Context, raw: str | None, option: str, *, allow_zero: bool = False) -> Decimal:
+    if raw is None:
+        return ZERO
+    try:
+        return parse_amount(raw, allow_zero=allow_zero)
+    except AmountError as exc:
+        raise CliError(f"amount_{exc.code}", ctx.line("errors", "amount", code=exc.code, field=option, value=raw)) from None
+
+
+def _days(ctx: Context, raw: str | None, option: str) -> int | None:
+    if raw is None:
+        return None
+    text = raw.strip()
+    if not text.isdigit():
+        raise CliError("bad_days", ctx.line("errors", "bad_days", field=option, value=raw))
+    return int(text)
+
+
+def _date(ctx: Context, raw: str | None, option: str) -> date:
+    if raw is None:
+        return today()
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        raise CliError("bad_date", ctx.line("errors", "bad_date", field=option, value=raw)) from None
+
+
+def _read_file(ctx: Context, path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError:
+        raise CliError("file_unreadable", ctx.line("errors", "file_unreadable", path=path)) from None
+
+
+def _reasons(ctx: Context, reasons) -> list[dict[str, str]]:
+    return [{"code": r.code, "policy": r.policy, "article": r.article, "text": TEXTS.reason(ctx.locale, r)}
+            for r in reasons]
+
+
+def _emit(ctx: Context, payload: dict, text: str) -> None:
+    print(json.dumps(payload, ensure_ascii=False) if ctx.as_json else text)
+
+
+def cmd_compensate(ctx: Context, args: argparse.Namespace) -> int:
+    """第十一、十四、十七、十九条: the fund's maximum for one claim."""
+    pack = _program(ctx, args.program)
+    facts = ClaimFacts(
+        loan_principal=_amount(ctx, args.loan, "--loan"),
+        principal_loss=_amount(ctx, args.loss, "--loss"),
+        overdue_days=_days(ctx, args.overdue_days, "--overdue-days"),
+        ip_pledged_principal=_amount(ctx, args.ip_pledged, "--ip-pledged") if args.ip_pledged else None,
+        paid_to_enterprise_this_year=_amount(ctx, args.paid_this_year, "--paid-this-year", allow_zero=True),
+        fund_paid_cumulative=_amount(ctx, args.fund_paid, "--fund-paid", allow_zero=True),
+    )
+    try:
+        result = compute_compensation(pack, facts)
+    except InvalidClaimInput as exc:
+        raise CliError(exc.code, ctx.line("errors", "claim_input", code=exc.code)) from None
+    reasons = _reasons(ctx, result.reasons)
+    payload = {
+        "eligible": result.eligible,
+        "fund": yuan_str(result.fund),
+        "ratio": str(result.ratio.quantize(Decimal("0.01"))),
+        "capped_by": result.capped_by,
+        "insurer_min": yuan_str(result.insurer_min),
+        "bank_max": yuan_str(result.bank_max),
+        "reasons": reasons,
+    }
+    text = ctx.render("compensate", program=pack.meta.short_title, loan=facts.loan_principal,
+                      loss=facts.principal_loss, result=result, reasons=reasons)
+    _emit(ctx, payload, text)
+    return 0
+
+
+def _rejected(ctx: Context, exc: LoanBookError) -> CliError:
+    message = ctx.render("loan_book_rejected", errors=exc.errors, limit=ERROR_LIST_LIMIT)
+    error = CliError("loan_book_rejected", message)
+    error.details = [{"row": e.row, "column": e.column, "code": e.code, "value": e.value} for e in exc.errors]
+    return error
+
+
+def cmd_monitor(ctx: Context, args: argparse.Namespace) -> int:
+    """第十二条 over a loan book file, and the fund's state (第十九条)."""
+    pack = _program(ctx, args.program)
+    as_of = _date(ctx, args.as_of, "--as-of")
+    fund_paid = _amount(ctx, args.fund_paid, "--fund-paid", allow_zero=True)
+    data = _read_file(ctx, args.loans)
+    try:
+        loans = read_loan_book(data, args.loans)
+    except LoanBookError as exc:
+        raise _rejected(ctx, exc) from None
+    books = summarise_books(pack.program, [loan for loan in loans if loan.issued_on <= as_of])
+    fund = fund_status(pack.program, fund_paid)
+    payload = {
+        "banks": [{"bank": b.bank, "issued": yuan_str(b.exposure.issued), "overdue": yuan_str(b.exposure.overdue),
+                   "ratio": str(b.exposure.ratio), "level": b.exposure.level} for b in books],
+        "fund": {"size": yuan_str(fund.size), "paid": yuan_str(fund.paid),
+                 "pause_level": None if fund.pause_level is None else yuan_str(fund.pause_level),
+                 "state": fund.state},
+    }
+    monitoring = pack.program.bank_monitoring
+    text = ctx.render("monitor", program=pack.meta.short_title, as_of=as_of.isoformat(), books=books, fund=fund,
+                      overdue_days=monitoring.overdue_days.value, warn=monitoring.warn_ratio.value,
+                      suspend=monitoring.suspend_ratio.value, article=monitoring.warn_ratio.article)
+    _emit(ctx, payload, text)
+    return 0
+
+
+async def _with_store(ctx: Context, work: Callable[[Store], Any]) -> Any:
+    store = await Store.open(ctx.settings.db_path)
+    try:
+        return await work(store)
+    finally:
+        await store.close()
+
+
+def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
+    """Load a loan book into the store, all-or-nothing."""
+    pack = _program(ctx, args.program)
+    report_date = _date(ctx, args.as_of, "--as-of")
+    data = _read_file(ctx, args.file)
+
+    async def work(store: Store):
+        return await import_loan_book(store, pack, data, args.file, report_date=report_date, actor="cli:import",
+                                      only_bank=args.bank)
+
+    try:
+        summary = asyncio.run(_with_store(ctx, work))
+    except LoanBookError as exc:
+        raise _rejected(ctx, exc) from None
+    payload = {
+        "report_date": summary.report_date.isoformat(),
+        "banks": [{"bank": b.bank, "loans": b.loans, "issued": yuan_str(b.exposure.issued),
+                   "overdue": yuan_str(b.exposure.overdue), "ratio": str(b.exposure.ratio),
+                   "level": b.exposure.level} for b in summary.books],
+    }
+    text = ctx.render("import_ok", report_date=summary.report_date.isoformat(), books=summary.books,
+                      overdue_days=pack.program.bank_monitoring.overdue_days.value)
+    _emit(ctx, payload, text)
+    return 0
+
+
+def cmd_db_upgrade(ctx: Context, args: argparse.Namespace) -> int:
+    async def work(store: Store):
+        await store.programs.ensure(ctx.settings.programs)
+        return await store.db.version()
+
+    version = asyncio.run(_with_store(ctx, work))
+    _emit(ctx, {"database": str(ctx.settings.db_path), "version": version},
+          ctx.render("db_upgraded", path=str(ctx.settings.db_path), version=version))
+    return 0
+
+
+def _pack_summary(pack: PolicyPack) -> dict[str, Any]:
+    return {"id": pack.id, "title": pack.meta.title, "doc_no": pack.meta.doc_no, "kind": pack.meta.kind,
+            "region": pack.meta.region, "articles": len(pack.articles), "program": pack.program is not None}
+
+
+def cmd_policy_list(ctx: Context, args: argparse.Namespace) -> int:
+    packs = list(ctx.packs.values())
+    _emit(ctx, {"policies": [_pack_summary(p) for p in packs]}, ctx.render("policy_list", packs=packs))
+    return 0
+
+
+def cmd_policy_show(ctx: Context, args: argparse.Namespace) -> int:
+    pack = ctx.packs.get(args.id)
+    if pack is None:
+        raise CliError("unknown_program", ctx.line("errors", "unknown_program", value=args.id, known=list(ctx.packs)))
+    _emit(ctx, pack.model_dump(mode="json"), ctx.render("policy_show", pack=pack, p=pack.program))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ipbot", description="知识产权质押融资风险补偿助手 / IP-pledge risk-compensation assistant")
+    parser.add_argument("--lang", choices=("zh", "en"), help="language of the output (default: IPBOT_LOCALE)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, func: Callable, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text)
+        p.set_defaults(func=func)
+        p.add_argument("--json", action="store_true", help="print one JSON object")
+        return p
+
+    p = command("compensate", cmd_compensate, "estimate the fund's maximum compensation for a loss")
+    p.add_argument("--program", help="program id (default: the first of IPBOT_PROGRAMS)")
+    p.add_argument("--loan", required=True, help="loan principal: 3000000, 300万, 三百万 ...")
+    p.add_argument("--loss", required=True, help="actual principal loss")
+    p.add_argument("--overdue-days", help="days overdue (omitted: not checked)")
+    p.add_argument("--paid-this-year", help="compensation the enterprise already received this year")
+    p.add_argument("--fund-paid", help="the fund's cumulative compensation so far")
+    p.add_argument("--ip-pledged", help="the IP-pledged part of a mixed-collateral loan")
+
+    p = command("monitor", cmd_monitor, "banks' overdue ratios and levels from a loan book file")
+    p.add_argument("--program")
+    p.add_argument("--loans", required=True, help="loan book .csv or .xlsx")
+    p.add_argument("--as-of", help="report date, YYYY-MM-DD (default: today, Asia/Shanghai)")
+    p.add_argument("--fund-paid", help="the fund's cumulative compensation so far")
+
+    p = command("import", cmd_import, "load a loan book (.csv/.xlsx) into the store, all-or-nothing")
+    p.add_argument("file")
+    p.add_argument("--program")
+    p.add_argument("--as-of", help="report date of the book (default: today)")
+    p.add_argument("--bank", help="accept only this bank's loans")
+
+    db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    p = db.add_parser("upgrade", help="apply migrations")
+    p.set_defaults(func=cmd_db_upgrade)
+    p.add_argument("--json", action="store_true")
+
+    policy = sub.add_parser("policy", help="the policy packs").add_subparsers(dest="policy_command", metavar="ACTION",
+                                                                              required=True)
+    p = policy.add_parser("list", help="list the packs")
+    p.set_defaults(func=cmd_policy_list)
+    p.add_argument("--json", action="store_true")
+    p = policy.add_parser("show", help="one pack's metadata, parameters and articles")
+    p.add_argument("id")
+    p.set_defaults(func=cmd_policy_show)
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    settings = Settings()
+    ctx = Context(settings, {}, args.lang or settings.locale, bool(getattr(args, "json", False)))
+    try:
+        ctx.packs = load_packs(settings.policy_dir)
+        return args.func(ctx, args)
+    except PolicyLoadError as exc:
+        return _fail(ctx, CliError("policy_error", ctx.line("errors", "policy_error", message=str(exc)), status=1))
+    except CliError as exc:
+        return _fail(ctx, exc)
+
+
+def _fail(ctx: Context, error: CliError) -> int:
+    print(error.message, file=sys.stderr)
+    if ctx.as_json:
+        body = {"code": error.code, "message": error.message}
+        if getattr(error, "details", None):
+            body["errors"] = error.details
+        print(json.dumps({"error": body}, ensure_ascii=False))
+    return error.status

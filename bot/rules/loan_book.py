@@ -1,0 +1,184 @@
+"""The loan book format of design.md, validated row by row (the same for chat upload, CLI import and
+``monitor``): ``loan_id,bank,credit_code,enterprise,principal,issued_on,due_on,overdue_days`` plus the
+optional ``ip_type,insurer,ip_pledged_principal,outstanding``. A file with any bad row is refused whole.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from bot.rules.amounts import AmountError, parse_amount
+from bot.rules.credit_code import check_credit_code
+
+REQUIRED = ("loan_id", "bank", "credit_code", "enterprise", "principal", "issued_on", "due_on", "overdue_days")
+OPTIONAL = ("ip_type", "insurer", "ip_pledged_principal", "outstanding")
+IP_TYPES = {
+    "patent": "patent", "专利": "patent", "专利权": "patent",
+    "trademark": "trademark", "商标": "trademark", "商标权": "trademark", "商标专用权": "trademark",
+    "copyright": "copyright", "著作权": "copyright", "版权": "copyright",
+    "other": "other", "其他": "other",
+}
+MAX_OVERDUE_DAYS = 36_500
+
+
+@dataclass(frozen=True)
+class LoanRow:
+    row: int
+    loan_id: str
+    bank: str
+    credit_code: str
+    enterprise: str
+    principal: Decimal
+    issued_on: date
+    due_on: date
+    overdue_days: int
+    ip_type: str | None = None
+    insurer: str | None = None
+    ip_pledged_principal: Decimal | None = None
+    outstanding: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class RowError:
+    """``row`` is the line in the file (the header is row 1; 0 for the file as a whole)."""
+
+    row: int
+    column: str | None
+    code: str
+    value: str = ""
+
+
+class LoanBookError(ValueError):
+    def __init__(self, errors: Sequence[RowError]):
+        super().__init__(f"{len(errors)} error(s)")
+        self.errors = list(errors)
+
+
+def check_header(header: Sequence[str]) -> list[RowError]:
+    names = [h.strip().lstrip("\ufeff") for h in header]
+    errors = [RowError(1, name, "missing_column") for name in REQUIRED if name not in names]
+    errors += [RowError(1, name, "unknown_column") for name in names if name not in REQUIRED + OPTIONAL]
+    errors += [RowError(1, name, "duplicate_column") for i, name in enumerate(names) if name in names[:i]]
+    return errors
+
+
+def _ip_type(text: str) -> str | None:
+    parts = [p.strip().lower() for p in text.replace("、", "+").replace("/", "+").split("+") if p.strip()]
+    codes = [IP_TYPES.get(p) for p in parts]
+    if not codes or None in codes:
+        return None
+    return "+".join(sorted(set(codes), key=list(IP_TYPES.values()).index))
+
+
+def _date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def parse_row(number: int, record: dict[str, str]) -> tuple[LoanRow | None, list[RowError]]:
+    """One data row (``number`` as in the file) to a `LoanRow`, or the list of what is wrong with it."""
+    errors: list[RowError] = []
+    value = {k: (record.get(k) or "").strip() for k in REQUIRED + OPTIONAL}
+
+    for name in ("loan_id", "bank", "credit_code", "enterprise"):
+        if not value[name]:
+            errors.append(RowError(number, name, "empty"))
+
+    credit_code = value["credit_code"]
+    if credit_code:
+        check = check_credit_code(credit_code)
+        credit_code = check.code
+        if check.problem in ("length", "charset"):
+            errors.append(RowError(number, "credit_code", f"credit_code_{check.problem}", value["credit_code"]))
+
+    amounts: dict[str, Decimal | None] = {}
+    for name in ("principal", "ip_pledged_principal", "outstanding"):
+        if not value[name]:
+            if name == "principal":
+                errors.append(RowError(number, name, "empty"))
+            amounts[name] = None
+            continue
+        try:
+            amounts[name] = parse_amount(value[name], allow_zero=name == "outstanding")
+        except AmountError as exc:
+            errors.append(RowError(number, name, f"amount_{exc.code}", value[name]))
+            amounts[name] = None
+
+    dates: dict[str, date | None] = {}
+    for name in ("issued_on", "due_on"):
+        dates[name] = _date(value[name]) if value[name] else None
+        if dates[name] is None:
+            errors.append(RowError(number, name, "empty" if not value[name] else "bad_date", value[name]))
+    if dates["issued_on"] and dates["due_on"] and dates["due_on"] < dates["issued_on"]:
+        errors.append(RowError(number, "due_on", "due_before_issue", value["due_on"]))
+
+    overdue_days = None
+    if not value["overdue_days"]:
+        errors.append(RowError(number, "overdue_days", "empty"))
+    elif not value["overdue_days"].isdigit() or int(value["overdue_days"]) > MAX_OVERDUE_DAYS:
+        errors.append(RowError(number, "overdue_days", "bad_days", value["overdue_days"]))
+    else:
+        overdue_days = int(value["overdue_days"])
+
+    ip_type = None
+    if value["ip_type"]:
+        ip_type = _ip_type(value["ip_type"])
+        if ip_type is None:
+            errors.append(RowError(number, "ip_type", "bad_ip_type", value["ip_type"]))
+
+    principal = amounts["principal"]
+    for name in ("ip_pledged_principal", "outstanding"):
+        if principal is not None and amounts[name] is not None and amounts[name] > principal:
+            errors.append(RowError(number, name, "exceeds_principal", value[name]))
+
+    if errors:
+        return None, errors
+    return LoanRow(
+        row=number, loan_id=value["loan_id"], bank=value["bank"], credit_code=credit_code,
+        enterprise=value["enterprise"], principal=principal, issued_on=dates["issued_on"],
+        due_on=dates["due_on"], overdue_days=overdue_days, ip_type=ip_type, insurer=value["insurer"] or None,
+        ip_pledged_principal=amounts["ip_pledged_principal"], outstanding=amounts["outstanding"],
+    ), []
+
+
+def parse_loan_book(header: Sequence[str], rows: Iterable[Sequence[str]], *, report_date: date | None = None,
+                    only_bank: str | None = None) -> list[LoanRow]:
+    """Validate a whole table; raises `LoanBookError` with every row-numbered error if any row is bad.
+
+    ``only_bank``: an officer may load only their own bank's loans. ``report_date``: a loan cannot be
+    issued after the date the book reports on."""
+    errors = check_header(header)
+    if errors:
+        raise LoanBookError(errors)
+    names = [h.strip().lstrip("\ufeff") for h in header]
+    loans: list[LoanRow] = []
+    seen: dict[tuple[str, str], int] = {}
+    count = 0
+    for number, cells in enumerate(rows, start=2):
+        if not any((c or "").strip() for c in cells):
+            continue
+        count += 1
+        if len(cells) > len(names):
+            errors.append(RowError(number, None, "too_many_cells", str(len(cells))))
+            continue
+        loan, row_errors = parse_row(number, dict(zip(names, cells)))
+        errors += row_errors
+        if loan is None:
+            continue
+        key = (loan.bank, loan.loan_id)
+        if key in seen:
+            errors.append(RowError(number, "loan_id", "duplicate_loan", loan.loan_id))
+        seen[key] = number
+        if only_bank is not None and loan.bank != only_bank:
+            errors.append(RowError(number, "bank", "wrong_bank", loan.bank))
+        if report_date is not None and loan.issued_on > report_date:
+            errors.append(RowError(number, "issued_on", "issued_after_report", loan.issued_on.isoformat()))
+        loans.append(loan)
+    if count == 0:
+        errors.append(RowError(0, None, "no_rows"))
+    if errors:
+        raise LoanBookError(errors)
+    return loans

@@ -1,0 +1,53 @@
+"""The append-only audit table: every state change writes a row in the same transaction."""
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from bot.store.db import Database
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: str
+    actor: str
+    action: str
+    entity: str
+    entity_id: str
+    before: Any
+    after: Any
+
+
+def _dump(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+async def record(tx: aiosqlite.Connection, db: Database, *, actor: str, action: str, entity: str,
+                 entity_id: object, before: Any = None, after: Any = None) -> None:
+    """Write one audit row; call it inside the transaction that makes the change."""
+    await tx.execute(
+        "INSERT INTO audit (at, actor, action, entity, entity_id, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (db.now_iso(), actor, action, entity, str(entity_id), _dump(before), _dump(after)),
+    )
+
+
+class AuditLog:
+    def __init__(self, db: Database):
+        self.db = db
+
+    async def latest(self, limit: int = 20, entity: str | None = None) -> list[AuditEntry]:
+        sql = "SELECT * FROM audit"
+        params: tuple = ()
+        if entity is not None:
+            sql += " WHERE entity = ?"
+            params = (entity,)
+        rows = await self.db.fetchall(sql + " ORDER BY id DESC LIMIT ?", (*params, limit))
+        return [
+            AuditEntry(r["id"], r["at"], r["actor"], r["action"], r["entity"], r["entity_id"],
+                       json.loads(r["before"]) if r["before"] else None,
+                       json.loads(r["after"]) if r["after"] else None)
+            for r in rows
+        ]

@@ -1,0 +1,99 @@
+"""Cooperating banks, their officers' chats, and the level each bank was last told about (第十二条)."""
+
+from dataclasses import dataclass
+
+import aiosqlite
+
+from bot.store import audit
+from bot.store.db import Database
+
+
+@dataclass(frozen=True)
+class Bank:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class BankLevel:
+    bank_id: int
+    level: str
+    suspended_on: str | None
+
+
+class Banks:
+    def __init__(self, db: Database):
+        self.db = db
+
+    async def by_name(self, name: str) -> Bank | None:
+        row = await self.db.fetchone("SELECT id, name FROM banks WHERE name = ?", (name,))
+        return Bank(row["id"], row["name"]) if row else None
+
+    async def all(self) -> list[Bank]:
+        return [Bank(r["id"], r["name"]) for r in await self.db.fetchall("SELECT id, name FROM banks ORDER BY name")]
+
+    async def ensure_in(self, tx: aiosqlite.Connection, name: str, actor: str) -> Bank:
+        """The bank of that name, created (and audited) inside the caller's transaction if new."""
+        row = await (await tx.execute("SELECT id, name FROM banks WHERE name = ?", (name,))).fetchone()
+        if row:
+            return Bank(row["id"], row["name"])
+        cur = await tx.execute("INSERT INTO banks (name, created_at) VALUES (?, ?)", (name, self.db.now_iso()))
+        await audit.record(tx, self.db, actor=actor, action="bank.create", entity="bank", entity_id=cur.lastrowid,
+                           after={"name": name})
+        return Bank(cur.lastrowid, name)
+
+    async def ensure(self, name: str, actor: str) -> Bank:
+        async with self.db.transaction() as tx:
+            return await self.ensure_in(tx, name, actor)
+
+    async def add_officer(self, bank_id: int, chat_id: int, actor: str) -> None:
+        async with self.db.transaction() as tx:
+            await tx.execute("INSERT OR IGNORE INTO chats (chat_id, created_at) VALUES (?, ?)", (chat_id, self.db.now_iso()))
+            await tx.execute(
+                "INSERT INTO officers (bank_id, chat_id, active, created_at) VALUES (?, ?, 1, ?)"
+                " ON CONFLICT (bank_id, chat_id) DO UPDATE SET active = 1",
+                (bank_id, chat_id, self.db.now_iso()),
+            )
+            await audit.record(tx, self.db, actor=actor, action="officer.add", entity="bank", entity_id=bank_id,
+                               after={"chat_id": chat_id, "active": True})
+
+    async def revoke_officer(self, bank_id: int, chat_id: int, actor: str) -> bool:
+        async with self.db.transaction() as tx:
+            cur = await tx.execute("UPDATE officers SET active = 0 WHERE bank_id = ? AND chat_id = ? AND active = 1",
+                                   (bank_id, chat_id))
+            if cur.rowcount:
+                await audit.record(tx, self.db, actor=actor, action="officer.revoke", entity="bank",
+                                   entity_id=bank_id, before={"chat_id": chat_id, "active": True},
+                                   after={"chat_id": chat_id, "active": False})
+            return bool(cur.rowcount)
+
+    async def officers(self, bank_id: int) -> list[int]:
+        rows = await self.db.fetchall(
+            "SELECT chat_id FROM officers WHERE bank_id = ? AND active = 1 ORDER BY chat_id", (bank_id,))
+        return [r["chat_id"] for r in rows]
+
+    async def bank_of_officer(self, chat_id: int) -> Bank | None:
+        row = await self.db.fetchone(
+            "SELECT b.id, b.name FROM banks b JOIN officers o ON o.bank_id = b.id"
+            " WHERE o.chat_id = ? AND o.active = 1 ORDER BY o.created_at DESC LIMIT 1", (chat_id,))
+        return Bank(row["id"], row["name"]) if row else None
+
+    async def level(self, program_id: str, bank_id: int) -> BankLevel:
+        row = await self.db.fetchone(
+            "SELECT level, suspended_on FROM bank_levels WHERE program_id = ? AND bank_id = ?", (program_id, bank_id))
+        return BankLevel(bank_id, row["level"], row["suspended_on"]) if row else BankLevel(bank_id, "normal", None)
+
+    async def set_level(self, program_id: str, bank_id: int, level: str, actor: str,
+                        suspended_on: str | None = None) -> None:
+        """Record the level the bank was told about (第十二条), with its audit row."""
+        before = await self.level(program_id, bank_id)
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO bank_levels (program_id, bank_id, level, suspended_on, updated_at) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (program_id, bank_id) DO UPDATE SET level = excluded.level,"
+                " suspended_on = excluded.suspended_on, updated_at = excluded.updated_at",
+                (program_id, bank_id, level, suspended_on, self.db.now_iso()),
+            )
+            await audit.record(tx, self.db, actor=actor, action="bank.level", entity="bank", entity_id=bank_id,
+                               before={"program": program_id, "level": before.level, "suspended_on": before.suspended_on},
+                               after={"program": program_id, "level": level, "suspended_on": suspended_on})

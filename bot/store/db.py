@@ -1,0 +1,85 @@
+"""The connection: WAL mode, foreign keys on, versioned migrations applied at open, and transactions."""
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+
+import aiosqlite
+
+from bot.clock import now as shanghai_now
+
+
+def migrations() -> list[tuple[int, str]]:
+    """``migrations/NNNN_name.sql`` files, by version number."""
+    found = []
+    for entry in resources.files("bot.store").joinpath("migrations").iterdir():
+        if entry.name.endswith(".sql"):
+            found.append((int(entry.name.split("_", 1)[0]), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+class Database:
+    def __init__(self, conn: aiosqlite.Connection, clock: Callable[[], datetime]):
+        self.conn = conn
+        self.clock = clock
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str, clock: Callable[[], datetime] = shanghai_now) -> "Database":
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(str(path), isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute("PRAGMA foreign_keys=ON")
+        await conn.execute("PRAGMA synchronous=NORMAL")
+        await conn.execute("PRAGMA busy_timeout=5000")
+        db = cls(conn, clock)
+        await db.upgrade()
+        return db
+
+    async def close(self) -> None:
+        await self.conn.close()
+
+    async def version(self) -> int:
+        async with self.conn.execute("PRAGMA user_version") as cur:
+            return (await cur.fetchone())[0]
+
+    async def upgrade(self) -> list[int]:
+        """Apply the migrations newer than the database, each in its own transaction."""
+        applied = []
+        current = await self.version()
+        for version, script in migrations():
+            if version <= current:
+                continue
+            async with self._write_lock:
+                await self.conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version={version};\nCOMMIT;")
+            applied.append(version)
+        return applied
+
+    def now_iso(self) -> str:
+        return self.clock().isoformat(timespec="seconds")
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One writer at a time; everything inside commits together or not at all."""
+        async with self._write_lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                await self.conn.execute("ROLLBACK")
+                raise
+            else:
+                await self.conn.execute("COMMIT")
+
+    async def fetchall(self, sql: str, params: tuple | dict = ()) -> list[aiosqlite.Row]:
+        async with self.conn.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    async def fetchone(self, sql: str, params: tuple | dict = ()) -> aiosqlite.Row | None:
+        async with self.conn.execute(sql, params) as cur:
+            return await cur.fetchone()

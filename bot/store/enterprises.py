@@ -1,0 +1,74 @@
+"""Enterprises, identified by their unified social credit code, and the chats bound to them."""
+
+from dataclasses import dataclass
+
+from bot.store import audit
+from bot.store.db import Database
+
+
+@dataclass(frozen=True)
+class Enterprise:
+    id: int
+    credit_code: str
+    name: str
+    region: str | None
+    industry: str | None
+    code_checked: bool
+
+
+def _enterprise(row) -> Enterprise:
+    return Enterprise(row["id"], row["credit_code"], row["name"], row["region"], row["industry"],
+                      bool(row["code_checked"]))
+
+
+class Enterprises:
+    def __init__(self, db: Database):
+        self.db = db
+
+    async def by_code(self, credit_code: str) -> Enterprise | None:
+        row = await self.db.fetchone("SELECT * FROM enterprises WHERE credit_code = ?", (credit_code,))
+        return _enterprise(row) if row else None
+
+    async def register(self, credit_code: str, name: str, actor: str, *, region: str | None = None,
+                       industry: str | None = None, code_checked: bool = True) -> Enterprise:
+        """Create the enterprise, or return it as it is if the code is known."""
+        existing = await self.by_code(credit_code)
+        if existing:
+            return existing
+        async with self.db.transaction() as tx:
+            cur = await tx.execute(
+                "INSERT INTO enterprises (credit_code, name, region, industry, code_checked, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (credit_code, name, region, industry, int(code_checked), self.db.now_iso()),
+            )
+            after = {"credit_code": credit_code, "name": name, "code_checked": code_checked}
+            await audit.record(tx, self.db, actor=actor, action="enterprise.register", entity="enterprise",
+                               entity_id=cur.lastrowid, after=after)
+        return await self.by_code(credit_code)
+
+    async def bind_chat(self, enterprise_id: int, chat_id: int, status: str, actor: str) -> None:
+        """Bind a chat to an enterprise; ``pending`` waits for staff when the code is bound elsewhere."""
+        async with self.db.transaction() as tx:
+            row = await (await tx.execute(
+                "SELECT status FROM enterprise_chats WHERE enterprise_id = ? AND chat_id = ?",
+                (enterprise_id, chat_id))).fetchone()
+            await tx.execute(
+                "INSERT INTO enterprise_chats (enterprise_id, chat_id, status, created_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (enterprise_id, chat_id) DO UPDATE SET status = excluded.status",
+                (enterprise_id, chat_id, status, self.db.now_iso()),
+            )
+            await audit.record(tx, self.db, actor=actor, action="enterprise.bind_chat", entity="enterprise",
+                               entity_id=enterprise_id, before={"chat_id": chat_id, "status": row["status"]} if row else None,
+                               after={"chat_id": chat_id, "status": status})
+
+    async def chats(self, enterprise_id: int, status: str = "active") -> list[int]:
+        rows = await self.db.fetchall(
+            "SELECT chat_id FROM enterprise_chats WHERE enterprise_id = ? AND status = ? ORDER BY chat_id",
+            (enterprise_id, status))
+        return [r["chat_id"] for r in rows]
+
+    async def of_chat(self, chat_id: int) -> Enterprise | None:
+        row = await self.db.fetchone(
+            "SELECT e.* FROM enterprises e JOIN enterprise_chats c ON c.enterprise_id = e.id"
+            " WHERE c.chat_id = ? AND c.status = 'active' ORDER BY c.created_at DESC LIMIT 1", (chat_id,))
+        return _enterprise(row) if row else None

@@ -1,0 +1,105 @@
+"""Loan books: each import replaces a bank's snapshot for its report date, all-or-nothing."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.store import audit
+from bot.store.banks import Banks
+from bot.store.db import Database
+
+_COLUMNS = ("loan_id", "credit_code", "enterprise", "principal_fen", "issued_on", "due_on", "overdue_days",
+            "ip_type", "insurer", "ip_pledged_principal_fen", "outstanding_fen")
+
+
+@dataclass(frozen=True)
+class LoanRecord:
+    bank: str
+    loan_id: str
+    credit_code: str
+    enterprise: str
+    principal_fen: int
+    issued_on: str
+    due_on: str
+    overdue_days: int
+    ip_type: str | None = None
+    insurer: str | None = None
+    ip_pledged_principal_fen: int | None = None
+    outstanding_fen: int | None = None
+
+
+@dataclass(frozen=True)
+class BankTotals:
+    bank_id: int
+    bank: str
+    report_date: str
+    loans: int
+    issued_fen: int
+    overdue_fen: int
+    overdue_loans: int
+
+
+class Loans:
+    def __init__(self, db: Database, banks: Banks):
+        self.db = db
+        self.banks = banks
+
+    async def replace_snapshot(self, program_id: str, report_date: str, records: Sequence[LoanRecord],
+                               actor: str) -> dict[str, int]:
+        """Replace each bank's loans for ``report_date`` by ``records``; returns loans per bank."""
+        by_bank: dict[str, list[LoanRecord]] = {}
+        for record in records:
+            by_bank.setdefault(record.bank, []).append(record)
+        async with self.db.transaction() as tx:
+            for name, rows in by_bank.items():
+                bank = await self.banks.ensure_in(tx, name, actor)
+                cur = await tx.execute(
+                    "DELETE FROM loans WHERE program_id = ? AND bank_id = ? AND report_date = ?",
+                    (program_id, bank.id, report_date))
+                replaced = cur.rowcount
+                await tx.executemany(
+                    f"INSERT INTO loans (program_id, bank_id, report_date, {', '.join(_COLUMNS)})"
+                    f" VALUES (?, ?, ?, {', '.join('?' * len(_COLUMNS))})",
+                    [(program_id, bank.id, report_date, *(getattr(r, c) for c in _COLUMNS)) for r in rows],
+                )
+                await audit.record(tx, self.db, actor=actor, action="loan_book.replace", entity="bank",
+                                   entity_id=bank.id,
+                                   before={"program": program_id, "report_date": report_date, "loans": replaced},
+                                   after={"program": program_id, "report_date": report_date, "loans": len(rows),
+                                          "principal_fen": sum(r.principal_fen for r in rows)})
+        return {name: len(rows) for name, rows in by_bank.items()}
+
+    async def bank_totals(self, program_id: str, overdue_from_days: int) -> list[BankTotals]:
+        """Per bank, its latest snapshot's issued principal and the principal overdue ``overdue_from_days``
+        days or more (the rules supply the threshold)."""
+        rows = await self.db.fetchall(
+            """
+            WITH latest AS (
+                SELECT bank_id, MAX(report_date) AS report_date FROM loans WHERE program_id = ? GROUP BY bank_id
+            )
+            SELECT b.id AS bank_id, b.name AS bank, l.report_date, COUNT(*) AS loans,
+                   SUM(l.principal_fen) AS issued_fen,
+                   SUM(CASE WHEN l.overdue_days >= ? THEN l.principal_fen ELSE 0 END) AS overdue_fen,
+                   SUM(l.overdue_days >= ?) AS overdue_loans
+            FROM loans l
+            JOIN latest ON latest.bank_id = l.bank_id AND latest.report_date = l.report_date
+            JOIN banks b ON b.id = l.bank_id
+            WHERE l.program_id = ?
+            GROUP BY b.id, b.name, l.report_date
+            ORDER BY b.name
+            """,
+            (program_id, overdue_from_days, overdue_from_days, program_id),
+        )
+        return [BankTotals(r["bank_id"], r["bank"], r["report_date"], r["loans"], r["issued_fen"], r["overdue_fen"],
+                           r["overdue_loans"]) for r in rows]
+
+    async def latest_of_bank(self, program_id: str, bank_id: int) -> list[LoanRecord]:
+        rows = await self.db.fetchall(
+            """
+            SELECT b.name AS bank, l.* FROM loans l JOIN banks b ON b.id = l.bank_id
+            WHERE l.program_id = ? AND l.bank_id = ?
+              AND l.report_date = (SELECT MAX(report_date) FROM loans WHERE program_id = ? AND bank_id = ?)
+            ORDER BY l.loan_id
+            """,
+            (program_id, bank_id, program_id, bank_id),
+        )
+        return [LoanRecord(r["bank"], *(r[c] for c in _COLUMNS)) for r in rows]

@@ -1,0 +1,80 @@
+"""Every user-facing sentence, rendered from jinja2 templates in ``bot/texts/<locale>/``.
+
+Code never builds prose: it calls `Texts.render` for a whole message or `Texts.line` for one macro of a
+template file (a reason, an error), passing values; the templates hold the words in zh and en.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from bot.rules.reasons import Reason
+
+LOCALES = ("zh", "en")
+DEFAULT_LOCALE = "zh"
+
+
+def _grouped(amount: Decimal) -> str:
+    return f"{Decimal(amount).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
+
+
+def money_zh(amount: Decimal) -> str:
+    """400000 -> "400,000.00元（40万元）": yuan with two decimals, and 万 where natural."""
+    amount = Decimal(amount)
+    text = f"{_grouped(amount)}元"
+    if abs(amount) >= 10_000 and amount % 100 == 0:
+        wan = (amount / 10_000).normalize()
+        text += f"（{wan:f}万元）"
+    return text
+
+
+def money_en(amount: Decimal) -> str:
+    return f"CNY {_grouped(amount)}"
+
+
+def percent(ratio: Decimal) -> str:
+    """0.3 -> "30%", 0.0512 -> "5.12%"."""
+    value = (Decimal(ratio) * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP).normalize()
+    return f"{value:f}%"
+
+
+class Texts:
+    def __init__(self) -> None:
+        self._envs = {}
+        for locale in LOCALES:
+            env = Environment(
+                loader=PackageLoader("bot.texts", locale),
+                undefined=StrictUndefined,
+                trim_blocks=True,
+                lstrip_blocks=True,
+                keep_trailing_newline=False,
+                autoescape=False,
+            )
+            env.filters["money"] = money_zh if locale == "zh" else money_en
+            env.filters["pct"] = percent
+            env.filters["sentence"] = lambda text: text[:1].upper() + text[1:]
+            self._envs[locale] = env
+
+    def _env(self, locale: str) -> Environment:
+        return self._envs.get(locale, self._envs[DEFAULT_LOCALE])
+
+    def render(self, locale: str, name: str, **context: Any) -> str:
+        """A whole message from ``<locale>/<name>.j2``."""
+        return self._env(locale).get_template(f"{name}.j2").render(**context).strip()
+
+    def line(self, locale: str, name: str, macro: str, **params: Any) -> str:
+        """One macro of ``<locale>/<name>.j2``, e.g. the sentence for an error code."""
+        module = self._env(locale).get_template(f"{name}.j2").make_module()
+        return str(getattr(module, macro)(**params)).strip()
+
+    def has_line(self, locale: str, name: str, macro: str) -> bool:
+        module = self._env(locale).get_template(f"{name}.j2").make_module()
+        return hasattr(module, macro)
+
+    def reason(self, locale: str, reason: Reason) -> str:
+        """The short sentence for a rule outcome."""
+        return self.line(locale, "reasons", reason.code, **reason.params)
+
+
+TEXTS = Texts()
