@@ -38,6 +38,7 @@ class ClaimFacts:
     fund_paid_cumulative: Decimal = ZERO
     fund_resumed: bool = False
     program_paid_this_year: Decimal = ZERO
+    enterprise_principal_covered: Decimal = ZERO
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,18 @@ def _covered(pack: PolicyPack, facts: ClaimFacts, reasons: list[Reason]) -> tupl
         loss = loss * cap.value / principal
         principal = cap.value
         reasons.append(Reason("covered_principal_capped", pack.id, cap.article, {"cap": cap.value}))
+    per_enterprise = comp.covered_principal_per_enterprise
+    if per_enterprise is not None:
+        room = max(per_enterprise.value - facts.enterprise_principal_covered, ZERO)
+        if room == 0:
+            ok = False
+            reasons.append(Reason("enterprise_principal_exhausted", pack.id, per_enterprise.article,
+                                  {"cap": per_enterprise.value}))
+        elif principal > room:
+            loss = loss * room / principal
+            principal = room
+            reasons.append(Reason("enterprise_principal_capped", pack.id, per_enterprise.article,
+                                  {"cap": per_enterprise.value, "room": room}))
     return principal, loss, ok
 
 

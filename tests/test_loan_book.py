@@ -1,0 +1,127 @@
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.rules.loan_book import LoanBookError, parse_loan_book, parse_row
+from bot.services.loan_import import read_loan_book
+from tests.loan_books import CODE, HEADER, csv_bytes, row, xlsx_bytes
+
+
+def test_a_good_csv_is_read_into_rows():
+    loans = read_loan_book(csv_bytes([row("L1"), row("L2", principal="300万", overdue_days="20")]), "book.csv")
+    assert [l.loan_id for l in loans] == ["L1", "L2"]
+    assert loans[1].principal == D("3000000.00")
+    assert loans[1].overdue_days == 20
+    assert loans[0].issued_on == date(2025, 1, 10)
+
+
+def test_a_utf8_bom_from_excel_is_accepted():
+    data = "\ufeff".encode() + csv_bytes([row()])
+    assert len(read_loan_book(data, "book.csv")) == 1
+
+
+def test_an_xlsx_book_reads_the_same_as_csv():
+    rows = [row("L1"), row("L2", overdue_days="16")]
+    assert read_loan_book(xlsx_bytes(rows), "book.xlsx") == read_loan_book(csv_bytes(rows), "book.csv")
+
+
+def test_optional_columns_are_read():
+    data = csv_bytes([row(ip_type="专利+商标", insurer="示例担保", ip_pledged_principal="60万", outstanding="0")])
+    loan = read_loan_book(data, "book.csv")[0]
+    assert loan.ip_type == "patent+trademark"
+    assert loan.ip_pledged_principal == D("600000.00")
+    assert loan.outstanding == D("0.00")
+
+
+def test_every_bad_row_is_listed_with_its_row_number():
+    data = csv_bytes([row("L1"), row("L2", principal="abc"), row("L3", issued_on="2025/01/10"),
+                      row("L1", overdue_days="-1")])
+    with pytest.raises(LoanBookError) as info:
+        read_loan_book(data, "book.csv")
+    found = {(e.row, e.column, e.code) for e in info.value.errors}
+    assert (3, "principal", "amount_garbage") in found
+    assert (4, "issued_on", "bad_date") in found
+    assert (5, "overdue_days", "bad_days") in found
+
+
+def test_a_duplicate_loan_id_is_an_error():
+    with pytest.raises(LoanBookError) as info:
+        read_loan_book(csv_bytes([row("L1"), row("L1")]), "book.csv")
+    assert [(e.row, e.code) for e in info.value.errors] == [(3, "duplicate_loan")]
+
+
+def test_missing_and_unknown_columns_are_named():
+    header = [h for h in HEADER if h != "due_on"] + ["colour"]
+    with pytest.raises(LoanBookError) as info:
+        parse_loan_book(header, [])
+    assert {(e.column, e.code) for e in info.value.errors} == {("due_on", "missing_column"), ("colour", "unknown_column")}
+
+
+def test_a_malformed_credit_code_is_refused_but_a_failing_check_character_is_not():
+    with pytest.raises(LoanBookError) as info:
+        read_loan_book(csv_bytes([row(credit_code="123")]), "book.csv")
+    assert info.value.errors[0].code == "credit_code_length"
+    assert read_loan_book(csv_bytes([row(credit_code="91350100M0001TGQXM")]), "book.csv")
+
+
+def test_an_officer_may_load_only_their_own_bank():
+    with pytest.raises(LoanBookError) as info:
+        read_loan_book(csv_bytes([row(bank="别的银行")]), "book.csv", only_bank="示例银行")
+    assert info.value.errors[0].code == "wrong_bank"
+
+
+def test_a_loan_issued_after_the_report_date_is_an_error():
+    with pytest.raises(LoanBookError) as info:
+        read_loan_book(csv_bytes([row()]), "book.csv", report_date=date(2025, 1, 9))
+    assert info.value.errors[0].code == "issued_after_report"
+    assert read_loan_book(csv_bytes([row()]), "book.csv", report_date=date(2025, 1, 10))
+
+
+@pytest.mark.parametrize(("data", "name", "code"), [
+    ("贷款".encode("gbk"), "book.csv", "not_utf8"),
+    (b"", "book.csv", "empty_file"),
+    (b"not a zip", "book.xlsx", "unreadable"),
+    (b"x", "book.pdf", "unsupported_format"),
+    (",".join(HEADER).encode(), "book.csv", "no_rows"),
+])
+def test_unusable_files_are_refused_as_a_whole(data, name, code):
+    with pytest.raises(LoanBookError) as info:
+        read_loan_book(data, name)
+    assert [(e.row, e.code) for e in info.value.errors] == [(0, code)]
+
+
+def test_outstanding_above_principal_is_an_error():
+    with pytest.raises(LoanBookError) as info:
+        read_loan_book(csv_bytes([row(outstanding="1000000.01")]), "book.csv")
+    assert info.value.errors[0].code == "exceeds_principal"
+
+
+safe_text = st.text(alphabet=st.characters(whitelist_categories=("L", "Nd"), max_codepoint=0x9FFF), min_size=1,
+                    max_size=12)
+
+
+@given(loan_id=safe_text, bank=safe_text, fen=st.integers(min_value=1, max_value=10**11),
+       days=st.integers(min_value=0, max_value=5000),
+       issued=st.dates(min_value=date(2000, 1, 1), max_value=date(2030, 1, 1)),
+       term=st.integers(min_value=0, max_value=3650))
+def test_any_valid_row_round_trips(loan_id, bank, fen, days, issued, term):
+    from datetime import timedelta
+    principal = D(fen) / 100
+    due = issued + timedelta(days=term)
+    loan, errors = parse_row(2, {"loan_id": loan_id, "bank": bank, "credit_code": CODE.lower(),
+                                 "enterprise": "企业", "principal": f"{principal:,.2f}",
+                                 "issued_on": issued.isoformat(), "due_on": due.isoformat(),
+                                 "overdue_days": str(days)})
+    assert errors == []
+    assert (loan.loan_id, loan.bank, loan.credit_code, loan.principal, loan.issued_on, loan.due_on,
+            loan.overdue_days) == (loan_id, bank, CODE, principal, issued, due, days)
+
+
+@given(st.dictionaries(st.sampled_from(HEADER), st.text(max_size=15)))
+def test_any_row_is_either_a_loan_or_a_list_of_errors(record):
+    loan, errors = parse_row(2, record)
+    assert (loan is None) == bool(errors)
+    assert all(e.row == 2 for e in errors)

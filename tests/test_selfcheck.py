@@ -1,0 +1,59 @@
+import pytest
+
+from bot.rules.selfcheck import InvalidAnswer, evaluate, next_question
+
+ALL_OK = {"region": "yes", "entity": "enterprise", "ip_type": "patent", "cooperating_bank": "yes",
+          "bank_suspended": "no", "loan_use": "rnd", "refused_repayment": "no", "loan_fraud": "no"}
+
+
+def test_questions_come_from_the_pack_in_order(jiangbei):
+    answers = {}
+    asked = []
+    while (question := next_question(jiangbei, answers)) is not None:
+        asked.append(question.id)
+        answers[question.id] = question.options[0].value
+    assert asked == [q.id for q in jiangbei.program.selfcheck]
+
+
+def test_all_good_answers_are_eligible_with_every_reason_cited(jiangbei):
+    result = evaluate(jiangbei, ALL_OK)
+    assert result.verdict == "eligible"
+    assert len(result.reasons) == len(ALL_OK)
+    assert {r.article for r in result.reasons} >= {"第二十六条", "第十三条", "第二十一条", "第二十五条"}
+
+
+def test_a_stopping_answer_ends_the_check_at_once(jiangbei):
+    answers = {"region": "no"}
+    assert next_question(jiangbei, answers) is None
+    result = evaluate(jiangbei, answers)
+    assert result.verdict == "not_eligible"
+    assert result.stopped_at == "region"
+    assert result.reasons[0].article == "第二十六条"
+
+
+def test_a_forbidden_loan_use_fails_without_stopping(jiangbei):
+    answers = {**ALL_OK, "loan_use": "securities"}
+    result = evaluate(jiangbei, answers)
+    assert result.verdict == "not_eligible"
+    assert any(r.code == "selfcheck_fail" and r.article == "第十三条" for r in result.reasons)
+
+
+def test_copyright_needs_review_citing_article_4(jiangbei):
+    result = evaluate(jiangbei, {**ALL_OK, "ip_type": "other_ip"})
+    assert result.verdict == "needs_review"
+    assert any(r.code == "selfcheck_review" and r.article == "第四条" for r in result.reasons)
+
+
+def test_fail_outweighs_review(jiangbei):
+    result = evaluate(jiangbei, {**ALL_OK, "ip_type": "other_ip", "cooperating_bank": "no"})
+    assert result.verdict == "not_eligible"
+
+
+def test_an_answer_not_among_the_options_is_refused(jiangbei):
+    with pytest.raises(InvalidAnswer):
+        evaluate(jiangbei, {"region": "maybe"})
+
+
+def test_an_unfinished_check_has_no_eligible_verdict(jiangbei):
+    with pytest.raises(ValueError):
+        evaluate(jiangbei, {"region": "yes"})

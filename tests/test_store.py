@@ -1,0 +1,175 @@
+from datetime import date
+
+import aiosqlite
+import pytest
+
+from bot.rules.loan_book import LoanBookError
+from bot.services.loan_import import import_loan_book
+from bot.store import Store
+from bot.store.claims import NewClaim, StaleClaim
+from tests.loan_books import csv_bytes, row
+
+
+async def test_the_store_runs_in_wal_mode_with_foreign_keys(store):
+    assert (await store.db.fetchone("PRAGMA journal_mode"))[0] == "wal"
+    assert (await store.db.fetchone("PRAGMA foreign_keys"))[0] == 1
+
+
+async def test_migrations_apply_once_and_record_the_version(tmp_path):
+    path = tmp_path / "db.sqlite3"
+    first = await Store.open(path)
+    version = await first.db.version()
+    await first.close()
+    again = await Store.open(path)
+    assert await again.db.version() == version >= 1
+    assert await again.db.upgrade() == []
+    await again.close()
+
+
+async def test_the_audit_table_is_append_only(store):
+    await store.banks.ensure("示例银行", actor="test")
+    with pytest.raises(aiosqlite.IntegrityError, match="append-only"):
+        await store.db.conn.execute("UPDATE audit SET actor = 'x'")
+    with pytest.raises(aiosqlite.IntegrityError, match="append-only"):
+        await store.db.conn.execute("DELETE FROM audit")
+
+
+async def test_a_failed_transaction_writes_neither_change_nor_audit(store):
+    before = len(await store.audit.latest(100))
+    with pytest.raises(RuntimeError):
+        async with store.db.transaction() as tx:
+            await store.banks.ensure_in(tx, "半途银行", actor="test")
+            raise RuntimeError("crash mid-way")
+    assert await store.banks.by_name("半途银行") is None
+    assert len(await store.audit.latest(100)) == before
+
+
+async def _claim(store):
+    bank = await store.banks.ensure("示例银行", actor="test")
+    return await store.claims.file(NewClaim("cq-jiangbei-2024", bank.id, "L1", "91350100M000100Y43", "示例科技有限公司",
+                                            100_000_000, 50_000_000, 90, 15_000_000), actor="user:2001")
+
+
+async def test_every_claim_status_change_has_an_audit_row_with_before_and_after(store):
+    claim = await _claim(store)
+    assert claim.status == "filed" and claim.claim_no.startswith("C")
+    await store.claims.transition(claim.claim_no, "filed", "under_review", "user:9001", "start_review")
+    approved = await store.claims.transition(claim.claim_no, "under_review", "approved", "user:9001", "approve",
+                                             approved_fen=15_000_000)
+    assert approved.approved_fen == 15_000_000
+    entries = await store.audit.latest(10, entity="claim")
+    assert [e.action for e in entries] == ["claim.approve", "claim.start_review", "claim.file"]
+    assert entries[0].before["status"] == "under_review"
+    assert entries[0].after == {**entries[0].before, "status": "approved", "approved_fen": 15_000_000}
+    assert entries[0].actor == "user:9001"
+
+
+async def test_a_change_from_a_stale_status_is_refused(store):
+    claim = await _claim(store)
+    await store.claims.transition(claim.claim_no, "filed", "under_review", "user:9001", "start_review")
+    with pytest.raises(StaleClaim):
+        await store.claims.transition(claim.claim_no, "filed", "rejected", "user:9002", "reject")
+
+
+async def test_paid_totals_feed_the_pause_and_the_annual_cap(store):
+    claim = await _claim(store)
+    for source, target, action in [("filed", "under_review", "start_review"), ("under_review", "approved", "approve")]:
+        await store.claims.transition(claim.claim_no, source, target, "user:9001", action)
+    await store.claims.transition(claim.claim_no, "approved", "paid", "user:9001", "mark_paid",
+                                  paid_fen=15_000_000, paid_on="2026-03-01")
+    assert await store.claims.total_paid_fen("cq-jiangbei-2024") == 15_000_000
+    assert await store.claims.paid_to_enterprise_fen("cq-jiangbei-2024", "91350100M000100Y43", 2026) == 15_000_000
+    assert await store.claims.paid_to_enterprise_fen("cq-jiangbei-2024", "91350100M000100Y43", 2025) == 0
+
+
+async def test_a_recovery_opens_with_its_deadline_in_one_transaction(store):
+    claim = await _claim(store)
+    for source, target, action in [("filed", "under_review", "start_review"), ("under_review", "approved", "approve"),
+                                   ("approved", "paid", "mark_paid")]:
+        await store.claims.transition(claim.claim_no, source, target, "user:9001", action)
+    recovery = await store.claims.add_recovery(claim.claim_no, 1_000_000, 300_000, date(2026, 4, 1),
+                                               date(2026, 5, 1), actor="user:2001")
+    assert (await store.claims.get(claim.claim_no)).status == "recovery_open"
+    assert await store.claims.open_recoveries() == [recovery]
+    assert (await store.audit.latest(1))[0].after["deadline"] == "2026-05-01"
+
+
+async def test_an_import_replaces_the_banks_snapshot_for_that_date(store, jiangbei):
+    day = date(2026, 11, 1)
+    await import_loan_book(store, jiangbei, csv_bytes([row("L1"), row("L2")]), "a.csv", report_date=day, actor="t")
+    summary = await import_loan_book(store, jiangbei, csv_bytes([row("L3", overdue_days="15")]), "b.csv",
+                                     report_date=day, actor="t")
+    bank = await store.banks.by_name("示例银行")
+    assert [l.loan_id for l in await store.loans.latest_of_bank("cq-jiangbei-2024", bank.id)] == ["L3"]
+    assert summary.books[0].exposure.level == "suspend"
+    audit = (await store.audit.latest(1))[0]
+    assert audit.action == "loan_book.replace" and audit.before["loans"] == 2 and audit.after["loans"] == 1
+
+
+async def test_a_bad_file_writes_nothing(store, jiangbei):
+    with pytest.raises(LoanBookError):
+        await import_loan_book(store, jiangbei, csv_bytes([row("L1"), row("L2", principal="-1")]), "bad.csv",
+                               report_date=date(2026, 11, 1), actor="t")
+    assert await store.banks.all() == []
+    assert (await store.db.fetchone("SELECT COUNT(*) FROM loans"))[0] == 0
+
+
+async def test_bank_totals_use_each_banks_latest_snapshot_and_the_15_day_line(store, jiangbei):
+    await import_loan_book(store, jiangbei, csv_bytes([row("L1", overdue_days="30")]), "a.csv",
+                           report_date=date(2026, 10, 1), actor="t")
+    await import_loan_book(store, jiangbei, csv_bytes([row("L1", principal="950000", overdue_days="14"),
+                                                       row("L2", principal="50000", overdue_days="15")]), "b.csv",
+                           report_date=date(2026, 11, 1), actor="t")
+    [totals] = await store.loans.bank_totals("cq-jiangbei-2024", 15)
+    assert (totals.report_date, totals.loans, totals.issued_fen, totals.overdue_fen) == ("2026-11-01", 2, 100_000_000,
+                                                                                         5_000_000)
+
+
+async def test_officers_bind_and_revoke_with_audit(store):
+    bank = await store.banks.ensure("示例银行", actor="test")
+    await store.banks.add_officer(bank.id, 2001, actor="user:9001")
+    assert await store.banks.officers(bank.id) == [2001]
+    assert (await store.banks.bank_of_officer(2001)).name == "示例银行"
+    assert await store.banks.revoke_officer(bank.id, 2001, actor="user:9001")
+    assert await store.banks.officers(bank.id) == []
+    assert (await store.audit.latest(1))[0].action == "officer.revoke"
+
+
+async def test_enterprise_chats_bind_active_or_pending(store):
+    enterprise = await store.enterprises.register("91350100M000100Y43", "示例科技有限公司", actor="user:1001")
+    await store.chats.ensure(1001)
+    await store.chats.ensure(1002)
+    await store.enterprises.bind_chat(enterprise.id, 1001, "active", actor="user:1001")
+    await store.enterprises.bind_chat(enterprise.id, 1002, "pending", actor="user:1002")
+    assert await store.enterprises.chats(enterprise.id) == [1001]
+    assert (await store.enterprises.of_chat(1001)).name == "示例科技有限公司"
+    assert await store.enterprises.of_chat(1002) is None
+
+
+async def test_bank_levels_and_fund_resume_are_audited(store):
+    bank = await store.banks.ensure("示例银行", actor="test")
+    assert (await store.banks.level("cq-jiangbei-2024", bank.id)).level == "normal"
+    await store.banks.set_level("cq-jiangbei-2024", bank.id, "suspend", actor="user:9001", suspended_on="2026-11-22")
+    assert (await store.banks.level("cq-jiangbei-2024", bank.id)).suspended_on == "2026-11-22"
+    await store.programs.set_fund_resumed("cq-jiangbei-2024", True, actor="user:9001")
+    assert await store.programs.fund_resumed("cq-jiangbei-2024")
+    actions = [e.action for e in await store.audit.latest(2)]
+    assert actions == ["fund.resume", "bank.level"]
+
+
+async def test_alerts_are_stored_once_and_resolved(store):
+    alert = await store.alerts.raise_alert("cq-jiangbei-2024", "bank_level", actor="job:monitor", level="warning")
+    assert [a.id for a in await store.alerts.open_alerts("cq-jiangbei-2024")] == [alert.id]
+    await store.alerts.resolve(alert.id, actor="job:monitor")
+    assert await store.alerts.open_alerts("cq-jiangbei-2024") == []
+
+
+async def test_a_broadcast_outbox_counts_what_was_sent(store):
+    broadcast = await store.broadcasts.create(9001, "everyone", "你好", [1, 2, 2, 3])
+    assert await store.broadcasts.pending(broadcast.id) == [1, 2, 3]
+    await store.broadcasts.mark(broadcast.id, 1, "sent")
+    await store.broadcasts.mark(broadcast.id, 2, "blocked", "Forbidden")
+    counts = await store.broadcasts.counts(broadcast.id)
+    assert (counts.pending, counts.sent, counts.blocked) == (1, 1, 1)
+    await store.broadcasts.finish(broadcast.id, "cancelled", actor="user:9001")
+    assert (await store.broadcasts.get(broadcast.id)).status == "cancelled"
