@@ -26,6 +26,7 @@ from bot.rules.money import ZERO, yuan_str
 from bot.rules.monitoring import fund_status, summarise_books
 from bot.rules.policy import PolicyPack
 from bot.services.loan_import import import_loan_book, read_loan_book
+from bot.services.qa import PolicyQA
 from bot.store import Store
 from bot.texts import TEXTS
 
@@ -240,6 +241,18 @@ def cmd_policy_show(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ask(ctx: Context, args: argparse.Namespace) -> int:
+    """Policy Q&A over every pack's articles (or one pack's with ``--program``)."""
+    if args.program is not None and args.program not in ctx.packs:
+        raise CliError("unknown_program", ctx.line("errors", "unknown_program", value=args.program, known=list(ctx.packs)))
+    answers = PolicyQA(ctx.packs, ctx.settings.programs).ask(args.question, program=args.program)
+    payload = {"answers": [{"policy": a.policy, "article": a.article, "title": a.title, "text": a.text,
+                            "score": a.score} for a in answers]}
+    text = ctx.render("ask_cli", question=args.question, answers=answers, packs=ctx.packs)
+    _emit(ctx, payload, text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ipbot", description="知识产权质押融资风险补偿助手 / IP-pledge risk-compensation assistant")
     parser.add_argument("--lang", choices=("zh", "en"), help="language of the output (default: IPBOT_LOCALE)")
@@ -259,6 +272,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--paid-this-year", help="compensation the enterprise already received this year")
     p.add_argument("--fund-paid", help="the fund's cumulative compensation so far")
     p.add_argument("--ip-pledged", help="the IP-pledged part of a mixed-collateral loan")
+
+    p = command("ask", cmd_ask, "answer a policy question from the policy texts")
+    p.add_argument("question")
+    p.add_argument("--program", help="only this pack's articles")
 
     p = command("monitor", cmd_monitor, "banks' overdue ratios and levels from a loan book file")
     p.add_argument("--program")

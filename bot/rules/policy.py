@@ -191,7 +191,6 @@ class Question(_Strict):
     id: str
     text: str
     text_en: str
-    kind: Literal["choice", "multi"] = "choice"
     options: list[Option] = Field(min_length=2)
     article: str
 
