@@ -51,10 +51,10 @@ class Context:
     locale: str
     as_json: bool
 
-    def line(self, name: str, macro: str, **params: Any) -> str:
+    def line(self, name: str, macro: str, /, **params: Any) -> str:
         return TEXTS.line(self.locale, name, macro, **params)
 
-    def render(self, name: str, **params: Any) -> str:
+    def render(self, name: str, /, **params: Any) -> str:
         return TEXTS.render(self.locale, name, **params)
 
 
@@ -103,11 +103,6 @@ def _read_file(ctx: Context, path: str) -> bytes:
         raise CliError("file_unreadable", ctx.line("errors", "file_unreadable", path=path)) from None
 
 
-def _reasons(ctx: Context, reasons) -> list[dict[str, str]]:
-    return [{"code": r.code, "policy": r.policy, "article": r.article, "text": TEXTS.reason(ctx.locale, r)}
-            for r in reasons]
-
-
 def _emit(ctx: Context, payload: dict, text: str) -> None:
     print(json.dumps(payload, ensure_ascii=False) if ctx.as_json else text)
 
@@ -127,7 +122,7 @@ def cmd_compensate(ctx: Context, args: argparse.Namespace) -> int:
         result = compute_compensation(pack, facts)
     except InvalidClaimInput as exc:
         raise CliError(exc.code, ctx.line("errors", "claim_input", code=exc.code)) from None
-    reasons = _reasons(ctx, result.reasons)
+    reasons = TEXTS.reasons(ctx.locale, result.reasons)
     payload = {
         "eligible": result.eligible,
         "fund": yuan_str(result.fund),

@@ -133,6 +133,10 @@ class Claims:
                                       (bank_id,))
         return [_claim(r) for r in rows]
 
+    async def recent(self, limit: int = 20) -> list[Claim]:
+        rows = await self.db.fetchall("SELECT * FROM claims ORDER BY updated_at DESC, id DESC LIMIT ?", (limit,))
+        return [_claim(r) for r in rows]
+
     async def in_status(self, statuses: tuple[str, ...]) -> list[Claim]:
         """Oldest first: the review queue."""
         marks = ", ".join("?" * len(statuses))

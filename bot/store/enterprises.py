@@ -47,7 +47,7 @@ class Enterprises:
         return await self.by_code(credit_code)
 
     async def bind_chat(self, enterprise_id: int, chat_id: int, status: str, actor: str) -> None:
-        """Bind a chat to an enterprise; ``pending`` waits for staff when the code is bound elsewhere."""
+        """Bind a chat to an enterprise: ``active``; ``pending`` waits for staff; ``rejected`` by staff."""
         async with self.db.transaction() as tx:
             row = await (await tx.execute(
                 "SELECT status FROM enterprise_chats WHERE enterprise_id = ? AND chat_id = ?",
@@ -66,6 +66,15 @@ class Enterprises:
             "SELECT chat_id FROM enterprise_chats WHERE enterprise_id = ? AND status = ? ORDER BY chat_id",
             (enterprise_id, status))
         return [r["chat_id"] for r in rows]
+
+    async def by_id(self, enterprise_id: int) -> Enterprise | None:
+        row = await self.db.fetchone("SELECT * FROM enterprises WHERE id = ?", (enterprise_id,))
+        return _enterprise(row) if row else None
+
+    async def binding_status(self, enterprise_id: int, chat_id: int) -> str | None:
+        row = await self.db.fetchone(
+            "SELECT status FROM enterprise_chats WHERE enterprise_id = ? AND chat_id = ?", (enterprise_id, chat_id))
+        return row["status"] if row else None
 
     async def of_chat(self, chat_id: int) -> Enterprise | None:
         row = await self.db.fetchone(

@@ -53,28 +53,30 @@ class Texts:
             )
             env.filters["money"] = money_zh if locale == "zh" else money_en
             env.filters["pct"] = percent
+            env.filters["fen"] = lambda fen, _money=env.filters["money"]: _money(Decimal(fen) / 100)
             env.filters["sentence"] = lambda text: text[:1].upper() + text[1:]
             self._envs[locale] = env
 
     def _env(self, locale: str) -> Environment:
         return self._envs.get(locale, self._envs[DEFAULT_LOCALE])
 
-    def render(self, locale: str, name: str, **context: Any) -> str:
+    def render(self, locale: str, name: str, /, **context: Any) -> str:
         """A whole message from ``<locale>/<name>.j2``."""
         return self._env(locale).get_template(f"{name}.j2").render(**context).strip()
 
-    def line(self, locale: str, name: str, macro: str, **params: Any) -> str:
+    def line(self, locale: str, name: str, macro: str, /, **params: Any) -> str:
         """One macro of ``<locale>/<name>.j2``, e.g. the sentence for an error code."""
         module = self._env(locale).get_template(f"{name}.j2").make_module()
         return str(getattr(module, macro)(**params)).strip()
 
-    def has_line(self, locale: str, name: str, macro: str) -> bool:
-        module = self._env(locale).get_template(f"{name}.j2").make_module()
-        return hasattr(module, macro)
-
     def reason(self, locale: str, reason: Reason) -> str:
         """The short sentence for a rule outcome."""
         return self.line(locale, "reasons", reason.code, **reason.params)
+
+    def reasons(self, locale: str, reasons: list[Reason]) -> list[dict[str, str]]:
+        """Rule outcomes as the design's citation objects: code, policy, article and the sentence."""
+        return [{"code": r.code, "policy": r.policy, "article": r.article, "text": self.reason(locale, r)}
+                for r in reasons]
 
 
 TEXTS = Texts()

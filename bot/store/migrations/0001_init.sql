@@ -41,7 +41,7 @@ CREATE TABLE chats (
 CREATE TABLE enterprise_chats (
     enterprise_id  INTEGER NOT NULL REFERENCES enterprises(id),
     chat_id        INTEGER NOT NULL REFERENCES chats(chat_id),
-    status         TEXT NOT NULL CHECK (status IN ('active', 'pending')),
+    status         TEXT NOT NULL CHECK (status IN ('active', 'pending', 'rejected')),
     created_at     TEXT NOT NULL,
     PRIMARY KEY (enterprise_id, chat_id)
 );

@@ -1,0 +1,74 @@
+"""The composition root: builds the PTB Application, registers handlers/, the error handler and menus."""
+
+from telegram import Update
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, PicklePersistence
+from telegram.request import BaseRequest
+
+from bot.config import Settings
+from bot.services.container import Services, open_services
+from handlers import ask, bind, claims, errors, estimate, selfcheck, start
+from handlers.context import BotContext, IpBotApplication
+from handlers.menu import set_default_menus
+
+#: Token used against the local sandbox when no TELEGRAM_BOT_TOKEN is configured.
+SANDBOX_TOKEN = "1000000:sandbox"
+#: Seconds between writes of conversation state (it is also written at every clean shutdown).
+PERSIST_EVERY = 2
+#: How many buttons' data are kept (arbitrary callback data); older buttons get "menu expired".
+CALLBACK_CACHE = 4096
+
+
+def register(app: Application) -> None:
+    """Handlers in one group, in order: conversations first (so their states see a user's input before
+    anything else), then commands and buttons, then the catch-alls (free text is a question)."""
+    for module in (bind, selfcheck, estimate, start, claims, ask, errors):
+        for handler in module.handlers():
+            app.add_handler(handler)
+    for module in (ask, errors):
+        for handler in module.fallback_handlers():
+            app.add_handler(handler)
+    app.add_error_handler(errors.on_error)
+
+
+async def _post_init(app: Application) -> None:
+    if app.services is None:
+        app.services = await open_services(app.settings)
+    await set_default_menus(app.bot, app.services.settings.locale)
+
+
+async def _post_shutdown(app: Application) -> None:
+    if app.services is not None:
+        await app.services.close()
+
+
+def build_application(settings: Settings, *, services: Services | None = None, request: BaseRequest | None = None,
+                      base_url: str | None = None, base_file_url: str | None = None,
+                      rate_limiter: bool = True) -> Application:
+    """The bot, unchanged whether it talks to Telegram, the sandbox, or a test's request-layer fake.
+
+    Without ``services`` they are opened in ``post_init`` (inside the application's event loop)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    builder = (
+        ApplicationBuilder()
+        .application_class(IpBotApplication, kwargs={"services": services, "settings": settings})
+        .token(settings.telegram_bot_token or SANDBOX_TOKEN)
+        .context_types(ContextTypes(context=BotContext))
+        .persistence(PicklePersistence(settings.data_dir / "conversations.pickle", update_interval=PERSIST_EVERY))
+        .arbitrary_callback_data(CALLBACK_CACHE)
+        .concurrent_updates(False)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if rate_limiter:
+        builder = builder.rate_limiter(AIORateLimiter())
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    if base_url is not None:
+        builder = builder.base_url(base_url).base_file_url(base_file_url or base_url)
+    app = builder.build()
+    register(app)
+    return app
+
+
+def run_polling(settings: Settings) -> None:
+    build_application(settings).run_polling(allowed_updates=Update.ALL_TYPES)

@@ -1,0 +1,39 @@
+"""What every entry point needs, built once: settings, the store, the policy packs, the Q&A index."""
+
+from dataclasses import dataclass
+
+from bot.config import Settings
+from bot.policies import PolicyLoadError, load_packs
+from bot.rules.policy import PolicyPack
+from bot.services.qa import PolicyQA
+from bot.store import Store
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    packs: dict[str, PolicyPack]
+    qa: PolicyQA
+
+    @property
+    def programs(self) -> list[PolicyPack]:
+        """The configured programs (IPBOT_PROGRAMS), in the configured order."""
+        return [self.packs[program_id] for program_id in self.settings.programs]
+
+    def is_staff(self, user_id: int | None) -> bool:
+        return user_id is not None and user_id in self.settings.staff_ids
+
+    async def close(self) -> None:
+        await self.store.close()
+
+
+async def open_services(settings: Settings) -> Services:
+    """Load and check the packs, open the store (migrating it) and build the Q&A index."""
+    packs = load_packs(settings.policy_dir)
+    for program_id in settings.programs:
+        if program_id not in packs or packs[program_id].program is None:
+            raise PolicyLoadError(f"IPBOT_PROGRAMS: {program_id!r} is not a program pack in {settings.policy_dir}")
+    store = await Store.open(settings.db_path)
+    await store.programs.ensure(settings.programs)
+    return Services(settings, store, packs, PolicyQA(packs, settings.programs))

@@ -1,0 +1,87 @@
+"""Who a chat is (staff, bank officer, enterprise) and binding a chat to its enterprise.
+
+A code already bound to another chat, a name that differs from the one on record, or a code whose check
+character fails (some real early pilot codes do) is never bound silently: it waits for staff.
+"""
+
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.rules.credit_code import CreditCodeCheck
+from bot.services.container import Services
+from bot.store.banks import Bank
+from bot.store.enterprises import Enterprise
+
+BindStatus = Literal["bound", "already_bound", "pending_other_chat", "pending_name_mismatch", "pending_check_digit"]
+
+
+@dataclass(frozen=True)
+class Identity:
+    staff: bool
+    bank: Bank | None
+    enterprise: Enterprise | None
+
+    @property
+    def role(self) -> str:
+        if self.staff:
+            return "staff"
+        if self.bank is not None:
+            return "officer"
+        if self.enterprise is not None:
+            return "enterprise"
+        return "guest"
+
+
+@dataclass(frozen=True)
+class BindResult:
+    status: BindStatus
+    enterprise: Enterprise
+
+    @property
+    def needs_staff(self) -> bool:
+        return self.status.startswith("pending")
+
+
+async def identify(services: Services, chat_id: int, user_id: int | None) -> Identity:
+    store = services.store
+    return Identity(services.is_staff(user_id), await store.banks.bank_of_officer(chat_id),
+                    await store.enterprises.of_chat(chat_id))
+
+
+def _same_name(a: str, b: str) -> bool:
+    return "".join(a.split()) == "".join(b.split())
+
+
+async def bind_enterprise(services: Services, chat_id: int, check: CreditCodeCheck, name: str, actor: str) -> BindResult:
+    """Bind ``chat_id`` to the enterprise with that code (registering it if new), or leave it pending.
+
+    ``check`` must be valid, or have failed only its check character (then staff decide)."""
+    if not (check.valid or check.staff_can_bind):
+        raise ValueError(f"cannot bind a malformed code: {check.problem}")
+    store = services.store
+    await store.chats.ensure(chat_id)
+    enterprise = await store.enterprises.by_code(check.code)
+    if enterprise is None:
+        enterprise = await store.enterprises.register(check.code, name.strip(), actor, code_checked=check.valid)
+        status: BindStatus = "bound" if check.valid else "pending_check_digit"
+    elif await store.enterprises.binding_status(enterprise.id, chat_id) == "active":
+        return BindResult("already_bound", enterprise)
+    elif not _same_name(enterprise.name, name):
+        status = "pending_name_mismatch"
+    elif await store.enterprises.chats(enterprise.id):
+        status = "pending_other_chat"
+    elif not enterprise.code_checked:
+        status = "pending_check_digit"
+    else:
+        status = "bound"
+    await store.enterprises.bind_chat(enterprise.id, chat_id, "active" if status == "bound" else "pending", actor)
+    return BindResult(status, enterprise)
+
+
+async def decide_binding(services: Services, enterprise_id: int, chat_id: int, approve: bool, actor: str) -> bool:
+    """Staff confirm or refuse a pending binding; ``False`` if it was no longer pending."""
+    store = services.store
+    if await store.enterprises.binding_status(enterprise_id, chat_id) != "pending":
+        return False
+    await store.enterprises.bind_chat(enterprise_id, chat_id, "active" if approve else "rejected", actor)
+    return True

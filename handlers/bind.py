@@ -1,0 +1,142 @@
+"""/bind: an enterprise binds its chat by unified social credit code and name; staff confirm what the
+bot must not decide alone (code bound elsewhere, different name, a code failing its check character)."""
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
+
+from bot.rules.credit_code import check_credit_code
+from bot.services.onboarding import bind_enterprise, decide_binding, identify
+from bot.texts import TEXTS
+from handlers.common import CANCEL, answer_query, conversation, data_is, send
+from handlers.context import BotContext, keyboard
+from handlers.menu import set_chat_menu
+from handlers.start import MENU_BIND
+
+CODE, CONFIRM_MANUAL, NAME = range(3)
+KEY = "bind"
+
+
+def _cancel_row(context: BotContext) -> list:
+    return [(context.line("common", "cancel"), CANCEL)]
+
+
+async def start(update: Update, context: BotContext) -> int:
+    await answer_query(update)
+    context.user_data[KEY] = {}
+    await reprompt(update, context)
+    return CODE
+
+
+async def reprompt(update: Update, context: BotContext) -> None:
+    state = context.user_data.get(KEY, {})
+    if "code" not in state:
+        await send(update, context.line("bind", "ask_code"), reply_markup=keyboard([_cancel_row(context)]))
+    else:
+        macro = "ask_name_manual" if state.get("manual") else "ask_name"
+        await send(update, context.line("bind", macro, code=state["code"]), reply_markup=keyboard([_cancel_row(context)]))
+
+
+async def code_received(update: Update, context: BotContext) -> int:
+    check = check_credit_code(update.message.text)
+    shown = check.code or update.message.text.strip()
+    if check.problem in ("length", "charset"):
+        await send(update, context.line("bind", f"code_{check.problem}", code=shown))
+        return CODE
+    if check.problem == "check_digit":
+        context.user_data[KEY] = {"pending_code": check.code}
+        await send(update, context.line("bind", "code_check_digit", code=check.code), reply_markup=keyboard([
+            [(context.line("bind", "btn_manual"), ("bind", "manual")), (context.line("bind", "btn_retry"), ("bind", "retry"))],
+            _cancel_row(context)]))
+        return CONFIRM_MANUAL
+    context.user_data[KEY] = {"code": check.code, "org_warning": bool(check.warnings)}
+    await reprompt(update, context)
+    return NAME
+
+
+async def manual_chosen(update: Update, context: BotContext) -> int:
+    await answer_query(update)
+    state = context.user_data.get(KEY, {})
+    if update.callback_query.data[1] == "retry" or "pending_code" not in state:
+        context.user_data[KEY] = {}
+        await reprompt(update, context)
+        return CODE
+    context.user_data[KEY] = {"code": state["pending_code"], "manual": True}
+    await reprompt(update, context)
+    return NAME
+
+
+async def name_received(update: Update, context: BotContext) -> int:
+    name = update.message.text.strip()
+    if not name:
+        await send(update, context.line("bind", "name_empty"))
+        return NAME
+    state = context.user_data.pop(KEY, {})
+    chat = update.effective_chat
+    result = await bind_enterprise(context.services, chat.id, check_credit_code(state["code"]), name,
+                                   actor=f"user:{update.effective_user.id}")
+    enterprise = result.enterprise
+    if result.status == "bound":
+        text = context.line("bind", "bound", name=enterprise.name, code=enterprise.credit_code)
+        if state.get("org_warning"):
+            text += "\n" + context.line("bind", "org_warning")
+        await send(update, text)
+        await set_chat_menu(context.bot, chat.id, "enterprise", context.locale)
+    elif result.status == "already_bound":
+        await send(update, context.line("bind", "already_bound", name=enterprise.name))
+    else:
+        await send(update, context.line("bind", "pending", name=enterprise.name, status=result.status))
+        await _ask_staff(context, enterprise.id, enterprise.name, enterprise.credit_code, chat.id, result.status, name)
+    return ConversationHandler.END
+
+
+async def _ask_staff(context: BotContext, enterprise_id: int, name: str, code: str, chat_id: int, status: str,
+                     given_name: str) -> None:
+    locale = context.services.settings.locale
+    text = TEXTS.line(locale, "bind", "staff_notice", name=name, code=code, chat_id=chat_id, status=status,
+                      given_name=given_name)
+    buttons = keyboard([[(TEXTS.line(locale, "bind", "btn_approve"), ("bindreq", True, enterprise_id, chat_id)),
+                         (TEXTS.line(locale, "bind", "btn_reject"), ("bindreq", False, enterprise_id, chat_id))]])
+    for staff_id in context.services.settings.staff_ids:
+        await context.bot.send_message(staff_id, text, reply_markup=buttons)
+
+
+async def staff_decides(update: Update, context: BotContext) -> None:
+    """A staff member confirms or refuses a pending binding (nobody else may)."""
+    await answer_query(update)
+    if not context.services.is_staff(update.effective_user.id):
+        await send(update, context.line("common", "staff_only"))
+        return
+    _, approve, enterprise_id, chat_id = update.callback_query.data
+    if not await decide_binding(context.services, enterprise_id, chat_id, approve, actor=f"user:{update.effective_user.id}"):
+        await send(update, context.line("bind", "already_decided"))
+        return
+    await update.callback_query.edit_message_reply_markup(None)
+    await send(update, context.line("bind", "decided_staff", approve=approve))
+    enterprise = await context.store.enterprises.by_id(enterprise_id)
+    chat = await context.store.chats.get(chat_id)
+    locale = chat.locale if chat else context.services.settings.locale
+    await context.bot.send_message(chat_id, TEXTS.line(locale, "bind", "approved_user" if approve else "rejected_user",
+                                                       name=enterprise.name))
+    if approve:
+        me = await identify(context.services, chat_id, None)
+        await set_chat_menu(context.bot, chat_id, me.role, locale)
+
+
+def handlers() -> list:
+    text = filters.TEXT & ~filters.COMMAND
+    return [
+        conversation(
+            "bind",
+            entry_points=[CommandHandler("bind", start), CallbackQueryHandler(start, pattern=data_is(*MENU_BIND)),
+                          CommandHandler("start", start, filters.Regex(r"^/start bind$"))],
+            states={
+                CODE: [MessageHandler(text, code_received)],
+                CONFIRM_MANUAL: [CallbackQueryHandler(manual_chosen, pattern=data_is("bind")),
+                                 MessageHandler(text, code_received)],
+                NAME: [MessageHandler(text, name_received)],
+            },
+            key=KEY,
+            reprompt=reprompt,
+        ),
+        CallbackQueryHandler(staff_decides, pattern=data_is("bindreq")),
+    ]

@@ -1,0 +1,36 @@
+"""/claims: the claims this chat may see, newest first, or one claim by its number."""
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot.services.claim_lookup import visible_claim, visible_claims
+from bot.services.onboarding import identify
+from handlers.common import answer_query, data_is, send
+from handlers.context import BotContext
+from handlers.start import MENU_CLAIMS
+
+
+async def claims(update: Update, context: BotContext) -> None:
+    await answer_query(update)
+    me = await identify(context.services, update.effective_chat.id, update.effective_user.id)
+    if context.args:
+        claim = await visible_claim(context.store, me, context.args[0])
+        if claim is None:
+            await send(update, context.line("claims", "not_found", claim_no=context.args[0]))
+        else:
+            await send(update, context.line("claims", "detail", c=claim))
+        return
+    found = await visible_claims(context.store, me)
+    if found is None:
+        await send(update, context.line("bind", "need_bind"))
+        return
+    who = (me.enterprise.name if me.role == "enterprise" else me.bank.name if me.role == "officer"
+           else context.line("claims", "everyone"))
+    if not found:
+        await send(update, context.line("claims", "empty", who=who))
+    else:
+        await send(update, context.line("claims", "listing", claims=found, who=who))
+
+
+def handlers() -> list:
+    return [CommandHandler("claims", claims), CallbackQueryHandler(claims, pattern=data_is(*MENU_CLAIMS))]

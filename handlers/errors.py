@@ -1,0 +1,48 @@
+"""What users see when something goes wrong: never a stack trace."""
+
+import logging
+
+from telegram import Update
+from telegram.error import Forbidden
+from telegram.ext import CallbackQueryHandler, InvalidCallbackData, MessageHandler, filters
+
+from handlers.common import send
+from handlers.context import BotContext
+
+log = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    log.error("error while handling %r", update, exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if isinstance(context.error, Forbidden):
+        await context.store.chats.set_blocked(update.effective_chat.id, True)
+        return
+    try:
+        await send(update, context.line("common", "error_generic"))
+    except Exception:  # noqa: BLE001 - the apology itself failed; it is logged, the bot carries on
+        log.exception("could not tell the user about the error")
+
+
+async def menu_expired(update: Update, context: BotContext) -> None:
+    """A button whose data is gone (from before a restart, or too old): say so politely."""
+    await update.callback_query.answer()
+    await send(update, context.line("common", "menu_expired"))
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    await send(update, context.line("common", "unknown_command"))
+
+
+async def not_text(update: Update, context: BotContext) -> None:
+    await send(update, context.line("common", "non_text_hint"))
+
+
+def handlers() -> list:
+    return [CallbackQueryHandler(menu_expired, pattern=InvalidCallbackData)]
+
+
+def fallback_handlers() -> list:
+    return [MessageHandler(filters.COMMAND, unknown_command),
+            MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, not_text)]

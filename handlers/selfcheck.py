@@ -1,0 +1,123 @@
+"""/check: the eligibility self-check, one question at a time with the pack's options as buttons,
+a step back, and the verdict with every reason and its article on demand."""
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, filters
+
+from bot.rules.selfcheck import InvalidAnswer, chosen_option, evaluate, next_question
+from bot.texts import TEXTS
+from handlers.common import CANCEL, answer_query, conversation, data_is, send
+from handlers.context import BotContext, keyboard
+from handlers.start import MENU_CHECK
+
+PROGRAM, ANSWER = range(2)
+KEY = "selfcheck"
+
+
+def _option_rows(context: BotContext, question) -> list:
+    label = "label_en" if context.locale == "en" else "label"
+    buttons = [(getattr(option, label), ("sc", "a", question.id, option.value)) for option in question.options]
+    return [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+
+
+async def start(update: Update, context: BotContext) -> int:
+    await answer_query(update)
+    programs = context.services.programs
+    context.user_data[KEY] = {"program": programs[0].id if len(programs) == 1 else None, "answers": {}}
+    if len(programs) > 1:
+        await reprompt(update, context)
+        return PROGRAM
+    return await _ask(update, context)
+
+
+async def reprompt(update: Update, context: BotContext) -> None:
+    state = context.user_data.get(KEY)
+    if state is None:
+        return
+    if state["program"] is None:
+        rows = [[(p.meta.short_title, ("sc", "program", p.id))] for p in context.services.programs]
+        await send(update, context.line("common", "program_pick"),
+                   reply_markup=keyboard(rows + [[(context.line("common", "cancel"), CANCEL)]]))
+    else:
+        await _ask(update, context)
+
+
+async def program_chosen(update: Update, context: BotContext) -> int:
+    await answer_query(update)
+    program_id = update.callback_query.data[2]
+    if program_id not in context.services.settings.programs:
+        return PROGRAM
+    context.user_data[KEY] = {"program": program_id, "answers": {}}
+    return await _ask(update, context)
+
+
+async def _ask(update: Update, context: BotContext) -> int:
+    state = context.user_data[KEY]
+    pack = context.services.packs[state["program"]]
+    question = next_question(pack, state["answers"])
+    if question is None:
+        return await _finish(update, context)
+    total = len(pack.program.selfcheck)
+    number = [q.id for q in pack.program.selfcheck].index(question.id) + 1
+    text = context.line("selfcheck", "question", program=pack.meta.short_title, number=number, total=total,
+                        text=question.text_en if context.locale == "en" else question.text)
+    controls = ([(context.line("common", "back"), ("sc", "back"))] if state["answers"] else []) + \
+        [(context.line("common", "cancel"), CANCEL)]
+    await send(update, text, reply_markup=keyboard(_option_rows(context, question) + [controls]))
+    return ANSWER
+
+
+async def answered(update: Update, context: BotContext) -> int:
+    await answer_query(update)
+    state = context.user_data[KEY]
+    pack = context.services.packs[state["program"]]
+    _, _, question_id, value = update.callback_query.data
+    current = next_question(pack, state["answers"])
+    if current is None or current.id != question_id:
+        await send(update, context.line("common", "follow_prompt"))
+        return await _ask(update, context)
+    try:
+        option = chosen_option(current, value)
+    except InvalidAnswer:
+        return await _ask(update, context)
+    query = update.callback_query
+    await query.edit_message_text(context.line("selfcheck", "answered", question=query.message.text,
+                                               answer=option.label_en if context.locale == "en" else option.label))
+    state["answers"][question_id] = value
+    return await _ask(update, context)
+
+
+async def back(update: Update, context: BotContext) -> int:
+    await answer_query(update)
+    answers = context.user_data[KEY]["answers"]
+    if answers:
+        answers.pop(next(reversed(answers)))
+    await update.callback_query.edit_message_reply_markup(None)
+    return await _ask(update, context)
+
+
+async def _finish(update: Update, context: BotContext) -> int:
+    state = context.user_data.pop(KEY)
+    pack = context.services.packs[state["program"]]
+    result = evaluate(pack, state["answers"])
+    reasons = TEXTS.reasons(context.locale, result.reasons)
+    text = context.line("selfcheck", "verdict", program=pack.meta.short_title, verdict=result.verdict, reasons=reasons)
+    refs = list(dict.fromkeys(r.article for r in result.reasons))
+    buttons = [(context.line("selfcheck", "btn_article", ref=ref), ("art", pack.id, ref)) for ref in refs]
+    await send(update, text, reply_markup=keyboard([buttons[i:i + 3] for i in range(0, len(buttons), 3)]))
+    return ConversationHandler.END
+
+
+def handlers() -> list:
+    return [conversation(
+        "selfcheck",
+        entry_points=[CommandHandler("check", start), CallbackQueryHandler(start, pattern=data_is(*MENU_CHECK)),
+                      CommandHandler("start", start, filters.Regex(r"^/start check$"))],
+        states={
+            PROGRAM: [CallbackQueryHandler(program_chosen, pattern=data_is("sc", "program"))],
+            ANSWER: [CallbackQueryHandler(answered, pattern=data_is("sc", "a")),
+                     CallbackQueryHandler(back, pattern=data_is("sc", "back"))],
+        },
+        key=KEY,
+        reprompt=reprompt,
+    )]

@@ -1,0 +1,72 @@
+"""/start (with deep links), /help, /lang, and /cancel when nothing is in progress."""
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot.services.onboarding import identify
+from bot.texts import LOCALES
+from handlers.common import answer_query, data_is, send
+from handlers.context import BotContext, keyboard
+from handlers.menu import set_chat_menu
+
+MENU_CHECK = ("menu", "check")
+MENU_ESTIMATE = ("menu", "estimate")
+MENU_CLAIMS = ("menu", "claims")
+MENU_BIND = ("menu", "bind")
+MENU_LANG = ("menu", "lang")
+
+
+async def start(update: Update, context: BotContext) -> None:
+    chat = update.effective_chat
+    await context.store.chats.ensure(chat.id, context.locale)
+    me = await identify(context.services, chat.id, update.effective_user.id)
+    text = context.line("start", "greeting", role=me.role, enterprise=me.enterprise.name if me.enterprise else None,
+                        bank=me.bank.name if me.bank else None,
+                        programs=[p.meta.short_title for p in context.services.programs])
+    buttons = [[(context.line("start", "btn_check"), MENU_CHECK), (context.line("start", "btn_estimate"), MENU_ESTIMATE)],
+               [(context.line("start", "btn_claims"), MENU_CLAIMS)]
+               + ([(context.line("start", "btn_bind"), MENU_BIND)] if me.role == "guest" else []),
+               [(context.line("start", "btn_lang"), MENU_LANG)]]
+    await send(update, text, reply_markup=keyboard(buttons))
+    await set_chat_menu(context.bot, chat.id, me.role, context.locale)
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    me = await identify(context.services, update.effective_chat.id, update.effective_user.id)
+    await send(update, context.line("start", "help", role=me.role))
+
+
+async def choose_language(update: Update, context: BotContext) -> None:
+    await answer_query(update)
+    await send(update, context.line("common", "lang_choose"),
+               reply_markup=keyboard([[("中文", ("lang", "zh")), ("English", ("lang", "en"))]]))
+
+
+async def language_chosen(update: Update, context: BotContext) -> None:
+    await answer_query(update)
+    locale = update.callback_query.data[1]
+    if locale not in LOCALES:
+        return
+    chat = update.effective_chat
+    context.chat_data["locale"] = locale
+    await context.store.chats.set_locale(chat.id, locale)
+    me = await identify(context.services, chat.id, update.effective_user.id)
+    await set_chat_menu(context.bot, chat.id, me.role, locale)
+    await send(update, context.line("common", "lang_set"))
+
+
+async def nothing_to_cancel(update: Update, context: BotContext) -> None:
+    await answer_query(update)
+    await send(update, context.line("common", "nothing_to_cancel"))
+
+
+def handlers() -> list:
+    return [
+        CommandHandler("start", start),
+        CommandHandler("help", help_command),
+        CommandHandler("lang", choose_language),
+        CallbackQueryHandler(choose_language, pattern=data_is(*MENU_LANG)),
+        CallbackQueryHandler(language_chosen, pattern=data_is("lang")),
+        CommandHandler("cancel", nothing_to_cancel),
+        CallbackQueryHandler(nothing_to_cancel, pattern=data_is("cancel")),
+    ]

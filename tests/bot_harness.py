@@ -1,0 +1,87 @@
+"""Drive the real bot: `BotHarness` builds the Application against `FakeTelegram` and feeds it Updates
+the way Telegram would send them (callback data resolved as PTB's webhook path does)."""
+
+import itertools
+import time
+from pathlib import Path
+
+from telegram import Update
+
+from bot.app import build_application
+from bot.config import Settings
+from bot.services.container import open_services
+from tests.telegram_fake import FakeTelegram
+
+STAFF = 9001
+
+
+class BotHarness:
+    def __init__(self, data_dir: Path, **settings):
+        self.settings = Settings(IPBOT_DATA_DIR=data_dir, IPBOT_STAFF_IDS=[STAFF], **settings)
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1)
+        self.app = None
+        self.fake = None
+
+    async def start(self) -> "BotHarness":
+        self.fake = self.fake or FakeTelegram()
+        services = await open_services(self.settings)
+        self.app = build_application(self.settings, services=services, request=self.fake, rate_limiter=False)
+        await self.app.initialize()
+        await self.app.post_init(self.app)
+        return self
+
+    async def stop(self) -> None:
+        await self.app.shutdown()
+        await self.app.post_shutdown(self.app)
+
+    async def restart(self) -> None:
+        """A clean restart: a new Application and store on the same data directory."""
+        await self.stop()
+        await self.start()
+
+    @property
+    def services(self):
+        return self.app.services
+
+    def _user(self, user_id: int) -> dict:
+        return {"id": user_id, "is_bot": False, "first_name": f"user{user_id}", "language_code": "zh-hans"}
+
+    async def _process(self, payload: dict, chat_id: int) -> list[dict]:
+        mark = len(self.fake.calls)
+        update = Update.de_json({"update_id": next(self._update_ids), **payload}, self.app.bot)
+        self.app.bot.insert_callback_data(update)
+        await self.app.process_update(update)
+        return self.fake.sent_since(mark, chat_id)
+
+    def _message(self, user_id: int, **content) -> dict:
+        return {"message_id": next(self._message_ids), "date": int(time.time()), "from": self._user(user_id),
+                "chat": {"id": user_id, "type": "private", "first_name": f"user{user_id}"}, **content}
+
+    async def send(self, user_id: int, text: str) -> list[dict]:
+        """The user types ``text``; returns what the bot sent to that chat in answer."""
+        content = {"text": text}
+        if text.startswith("/"):
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        return await self._process({"message": self._message(user_id, **content)}, user_id)
+
+    async def send_sticker(self, user_id: int) -> list[dict]:
+        sticker = {"file_id": "s1", "file_unique_id": "s1", "width": 512, "height": 512, "is_animated": False,
+                   "is_video": False, "type": "regular"}
+        return await self._process({"message": self._message(user_id, sticker=sticker)}, user_id)
+
+    async def press(self, user_id: int, label: str) -> list[dict]:
+        """The user presses the newest button labelled ``label`` in their chat."""
+        message, data = self.fake.last_with_button(user_id, label)
+        return await self.press_data(user_id, message, data)
+
+    async def press_data(self, user_id: int, message: dict, data: str) -> list[dict]:
+        query = {"id": str(next(self._update_ids)), "from": self._user(user_id), "chat_instance": "c",
+                 "message": message, "data": data}
+        return await self._process({"callback_query": query}, user_id)
+
+    def texts(self, sent: list[dict]) -> str:
+        return "\n".join(m.get("text", "") for m in sent)
+
+    def calls(self, method: str) -> list:
+        return [c for c in self.fake.calls if c.method == method]

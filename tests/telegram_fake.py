@@ -1,0 +1,108 @@
+"""A fake Telegram at PTB's request layer (like PTB's own ``tests/auxil/networking.OfflineRequest``):
+it records every Bot API call and answers in the Bot API's JSON shapes, so tests run the real
+`Application` on real `Update` objects. Failures can be queued per method to test error handling."""
+
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram.request import BaseRequest, RequestData
+
+BOT_USER = {"id": 1000000, "is_bot": True, "first_name": "ipbot", "username": "ipbot_test_bot",
+            "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+
+
+@dataclass
+class FakeTelegram(BaseRequest):
+    calls: list[Call] = field(default_factory=list)
+    messages: dict[tuple[int, int], dict] = field(default_factory=dict)
+    failures: dict[str, list[dict]] = field(default_factory=dict)
+    _ids: Any = field(default_factory=lambda: itertools.count(5000))
+
+    @property
+    def read_timeout(self) -> float:
+        return 5.0
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    def fail(self, method: str, error_code: int, description: str, times: int = 1, **parameters: Any) -> None:
+        """The next ``times`` calls of ``method`` answer with this Bot API error."""
+        error = {"ok": False, "error_code": error_code, "description": description}
+        if parameters:
+            error["parameters"] = parameters
+        self.failures.setdefault(method, []).extend([error] * times)
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
+                         **timeouts: Any) -> tuple[int, bytes]:
+        name = url.rsplit("/", 1)[-1]
+        params = request_data.parameters if request_data is not None else {}
+        self.calls.append(Call(name, params))
+        if self.failures.get(name):
+            error = self.failures[name].pop(0)
+            return error["error_code"], json.dumps(error).encode()
+        return 200, json.dumps({"ok": True, "result": self._result(name, params)}).encode()
+
+    def _message(self, chat_id: int, **content: Any) -> dict:
+        message = {"message_id": next(self._ids), "date": int(time.time()), "from": BOT_USER,
+                   "chat": {"id": int(chat_id), "type": "private"}, **content}
+        self.messages[(int(chat_id), message["message_id"])] = message
+        return message
+
+    def _result(self, name: str, params: dict) -> Any:
+        if name == "getMe":
+            return BOT_USER
+        if name == "getUpdates":
+            return []
+        if name == "sendMessage":
+            return self._message(params["chat_id"], text=params["text"],
+                                 **({"reply_markup": params["reply_markup"]} if "reply_markup" in params else {}))
+        if name in ("sendDocument", "sendPhoto"):
+            kind = "document" if name == "sendDocument" else "photo"
+            media = {"file_id": "f1", "file_unique_id": "u1"}
+            return self._message(params["chat_id"], **{kind: media if kind == "document" else [media | {"width": 1, "height": 1}]},
+                                 **({"caption": params["caption"]} if "caption" in params else {}))
+        if name in ("editMessageText", "editMessageReplyMarkup"):
+            message = dict(self.messages[(int(params["chat_id"]), int(params["message_id"]))])
+            if name == "editMessageText":
+                message["text"] = params["text"]
+            message.pop("reply_markup", None)
+            if "reply_markup" in params:
+                message["reply_markup"] = params["reply_markup"]
+            message["edit_date"] = int(time.time())
+            self.messages[(message["chat"]["id"], message["message_id"])] = message
+            return message
+        return True
+
+    # What tests look at -------------------------------------------------------------------------
+
+    def sent_since(self, mark: int, chat_id: int | None = None) -> list[dict]:
+        """Messages sent (not edits) since call number ``mark``, optionally to one chat."""
+        out = []
+        for call in self.calls[mark:]:
+            if call.method in ("sendMessage", "sendDocument", "sendPhoto"):
+                if chat_id is None or int(call.params["chat_id"]) == chat_id:
+                    out.append(call.params)
+        return out
+
+    def last_with_button(self, chat_id: int, label: str) -> tuple[dict, str]:
+        """The newest message to ``chat_id`` showing a button whose text contains ``label``, and its data."""
+        for (chat, _), message in sorted(self.messages.items(), key=lambda item: item[0][1], reverse=True):
+            if chat != chat_id:
+                continue
+            for row in message.get("reply_markup", {}).get("inline_keyboard", []):
+                for button in row:
+                    if label in button["text"]:
+                        return message, button["callback_data"]
+        raise AssertionError(f"no button {label!r} in chat {chat_id}")

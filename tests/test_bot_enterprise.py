@@ -1,0 +1,361 @@
+"""The enterprise side end to end: the real Application, real Updates, a fake Telegram at the request layer."""
+
+import shutil
+from decimal import Decimal
+
+import pytest
+
+from bot.policies import DEFAULT_POLICY_DIR
+from bot.store.claims import NewClaim
+from tests.bot_harness import STAFF, BotHarness
+
+USER = 1001
+CODE = "91350100M000100Y43"
+ALL_OK = ["是", "企业（公司", "专利权", "是", "否", "技术研发", "否", "否"]
+
+
+@pytest.fixture
+async def bot(tmp_path):
+    harness = await BotHarness(tmp_path / "data").start()
+    yield harness
+    await harness.stop()
+
+
+# -- onboarding ---------------------------------------------------------------------------------
+
+async def test_start_greets_offers_buttons_and_sets_the_menu(bot):
+    [reply] = await bot.send(USER, "/start")
+    assert "风险补偿助手" in reply["text"] and "/bind" in reply["text"]
+    labels = [b["text"] for row in reply["reply_markup"]["inline_keyboard"] for b in row]
+    assert {"资格自查", "补偿测算", "我的补偿申请", "绑定企业"} <= set(labels)
+    menus = bot.calls("setMyCommands")
+    assert any(c.params.get("scope", {}).get("type") == "default" for c in menus)
+    chat_menu = [c for c in menus if c.params.get("scope", {}).get("chat_id") == USER][-1]
+    assert {"check", "estimate", "claims", "cancel", "help"} <= {c["command"] for c in chat_menu.params["commands"]}
+
+
+async def test_help_lists_the_commands(bot):
+    text = bot.texts(await bot.send(USER, "/help"))
+    for command in ("/check", "/estimate", "/claims", "/ask", "/bind", "/lang", "/cancel"):
+        assert command in text
+
+
+async def test_lang_switches_replies_and_menu_to_english(bot):
+    await bot.send(USER, "/lang")
+    [reply] = await bot.press(USER, "English")
+    assert reply["text"] == "Switched to English."
+    assert "Self-check" in bot.texts(await bot.send(USER, "/check"))
+    chat_menu = [c for c in bot.calls("setMyCommands") if c.params.get("scope", {}).get("chat_id") == USER][-1]
+    assert chat_menu.params["commands"][0]["description"] == "Start / main menu"
+    assert (await bot.services.store.chats.get(USER)).locale == "en"
+
+
+async def test_cancel_with_nothing_in_progress_says_so(bot):
+    assert "没有正在进行" in bot.texts(await bot.send(USER, "/cancel"))
+
+
+async def test_unknown_command_and_sticker_get_a_hint(bot):
+    assert "/help" in bot.texts(await bot.send(USER, "/frobnicate"))
+    assert "文字" in bot.texts(await bot.send_sticker(USER))
+
+
+async def test_binding_with_a_valid_code_and_name(bot):
+    assert "18位" in bot.texts(await bot.send(USER, "/bind"))
+    assert "企业全称" in bot.texts(await bot.send(USER, " 91350100m000100y43 "))
+    text = bot.texts(await bot.send(USER, "示例科技有限公司"))
+    assert "绑定成功" in text and CODE in text
+    enterprise = await bot.services.store.enterprises.of_chat(USER)
+    assert enterprise.credit_code == CODE
+    assert "/claims" in bot.texts(await bot.send(USER, "/start"))
+
+
+@pytest.mark.parametrize(("code", "says"), [("123", "不是18位"), ("91350100M000100O43", "不会使用的字符")])
+async def test_binding_refuses_malformed_codes_and_asks_again(bot, code, says):
+    await bot.send(USER, "/bind")
+    assert says in bot.texts(await bot.send(USER, code))
+    assert "企业全称" in bot.texts(await bot.send(USER, CODE))
+
+
+async def test_a_code_failing_its_check_character_goes_to_staff(bot):
+    await bot.send(USER, "/bind")
+    assert "校验码不符合" in bot.texts(await bot.send(USER, "91350100M0001TGQXM"))
+    await bot.press(USER, "提交人工核实")
+    mark = len(bot.fake.calls)
+    assert "已提交工作人员确认" in bot.texts(await bot.send(USER, "早期试点有限公司"))
+    [notice] = bot.fake.sent_since(mark, STAFF)
+    assert "91350100M0001TGQXM" in notice["text"]
+    assert await bot.services.store.enterprises.of_chat(USER) is None
+    sent = await bot.press(STAFF, "确认绑定")
+    assert "已确认" in bot.texts(sent)
+    assert "工作人员已确认" in bot.texts(bot.fake.sent_since(0, USER)[-1:])
+    assert (await bot.services.store.enterprises.of_chat(USER)).name == "早期试点有限公司"
+
+
+async def test_a_code_bound_to_another_chat_needs_staff_not_a_silent_rebind(bot):
+    for user in (USER, 1002):
+        await bot.send(user, "/bind")
+        await bot.send(user, CODE)
+        text = bot.texts(await bot.send(user, "示例科技有限公司"))
+    assert "已由其他聊天绑定" in text
+    assert await bot.services.store.enterprises.of_chat(1002) is None
+    assert (await bot.services.store.enterprises.of_chat(USER)).credit_code == CODE
+
+
+async def test_only_staff_may_confirm_a_binding(bot):
+    for user in (USER, 1002):
+        await bot.send(user, "/bind")
+        await bot.send(user, CODE)
+        await bot.send(user, "示例科技有限公司")
+    message, data = bot.fake.last_with_button(STAFF, "确认绑定")
+    forged = {**message, "chat": {"id": 1002, "type": "private"}}
+    assert "只有工作人员" in bot.texts(await bot.press_data(1002, forged, data))
+    assert await bot.services.store.enterprises.of_chat(1002) is None
+
+
+# -- self-check ---------------------------------------------------------------------------------
+
+async def answer_all(bot, answers):
+    sent = []
+    for label in answers:
+        sent = await bot.press(USER, label)
+    return sent
+
+
+async def test_selfcheck_all_good_answers_end_eligible_with_articles_on_demand(bot):
+    await bot.send(USER, "/check")
+    [verdict] = await answer_all(bot, ALL_OK)
+    assert "符合补偿范围" in verdict["text"]
+    assert "第十三条" in verdict["text"] and "第二十六条" in verdict["text"]
+    [article] = await bot.press(USER, "依据 第十三条")
+    assert "不得从事股本权益性投资" in article["text"]
+
+
+async def test_selfcheck_stops_at_once_on_a_disqualifying_answer(bot):
+    await bot.send(USER, "/check")
+    [verdict] = await bot.press(USER, "否")
+    assert "不符合补偿范围" in verdict["text"] and "第二十六条" in verdict["text"]
+
+
+async def test_selfcheck_needs_review_for_copyright(bot):
+    await bot.send(USER, "/check")
+    answers = list(ALL_OK)
+    answers[2] = "著作权等其他知识产权"
+    [verdict] = await answer_all(bot, answers)
+    assert "人工核实" in verdict["text"] and "第四条" in verdict["text"]
+
+
+async def test_selfcheck_can_go_back_one_step(bot):
+    await bot.send(USER, "/check")
+    await bot.press(USER, "是")
+    [question] = await bot.press(USER, "上一步")
+    assert "第1/8题" in question["text"]
+
+
+async def test_selfcheck_hints_on_text_or_stickers_where_a_button_is_expected(bot):
+    await bot.send(USER, "/check")
+    sent = await bot.send(USER, "我不知道")
+    assert "请按提示回答" in sent[0]["text"] and "第1/8题" in sent[1]["text"]
+    sent = await bot.send_sticker(USER)
+    assert "第1/8题" in sent[-1]["text"]
+
+
+async def test_cancel_mid_selfcheck_ends_it(bot):
+    await bot.send(USER, "/check")
+    await bot.press(USER, "是")
+    assert "已取消" in bot.texts(await bot.send(USER, "/cancel"))
+    answers = bot.texts(await bot.send(USER, "贷款逾期多少天可以申请补偿"))
+    assert "第十七条" in answers
+
+
+async def test_selfcheck_survives_a_restart(bot):
+    await bot.send(USER, "/check")
+    await bot.press(USER, "是")
+    await bot.press(USER, "企业（公司")
+    await bot.restart()
+    [question] = await bot.press(USER, "专利权")
+    assert "第4/8题" in question["text"]
+    [verdict] = await answer_all(bot, ALL_OK[3:])
+    assert "符合补偿范围" in verdict["text"]
+
+
+async def test_a_button_from_a_forgotten_menu_says_the_menu_expired(bot):
+    await bot.send(USER, "/check")
+    message, _ = bot.fake.last_with_button(USER, "是")
+    assert "已过期" in bot.texts(await bot.press_data(USER, message, "0" * 64))
+
+
+async def test_with_two_programs_the_check_asks_which_first(tmp_path):
+    policies = tmp_path / "policies"
+    shutil.copytree(DEFAULT_POLICY_DIR, policies)
+    fixture = tmp_path.parent / "unused"
+    from tests.conftest import FIXTURES
+    shutil.copy(FIXTURES / "programs" / "gz-test-2023.yaml", policies)
+    harness = await BotHarness(tmp_path / "data", IPBOT_POLICY_DIR=policies,
+                               IPBOT_PROGRAMS=["cq-jiangbei-2024", "gz-test-2023"]).start()
+    try:
+        assert "请选择补偿项目" in harness.texts(await harness.send(USER, "/check"))
+        [question] = await harness.press(USER, "广州测试项目")
+        assert "广州测试项目" in question["text"] and "第1/1题" in question["text"]
+    finally:
+        await harness.stop()
+    assert not fixture.exists()
+
+
+# -- estimate -----------------------------------------------------------------------------------
+
+async def test_estimate_end_to_end_matches_the_calculator(bot):
+    await bot.send(USER, "/estimate")
+    await bot.send(USER, "500万")
+    await bot.send(USER, "二百万")
+    await bot.send(USER, "90")
+    [result] = await bot.press(USER, "没有")
+    text = result["text"]
+    assert "400,000.00元（40万元）" in text and "第十一条" in text and "不是补偿决定" in text
+
+
+async def test_estimate_reports_the_cap_that_bound(bot):
+    await bot.send(USER, "/estimate")
+    for text in ("300万", "100万", "61", "140万"):
+        sent = await bot.send(USER, text)
+    assert "受同一企业年度补偿上限限制" in sent[0]["text"] and "100,000.00元" in sent[0]["text"]
+
+
+@pytest.mark.parametrize(("step_inputs", "bad", "says"), [
+    ([], "abc", "无法识别"),
+    ([], "-5", "不能为负数"),
+    (["100万"], "200万", "不能大于贷款本金"),
+    (["100万", "50万"], "九十", "不是天数"),
+    (["100万", "50万", "90"], "1.234", "最多精确到分"),
+])
+async def test_estimate_bad_input_at_every_step_is_explained_and_asked_again(bot, step_inputs, bad, says):
+    await bot.send(USER, "/estimate")
+    for text in step_inputs:
+        await bot.send(USER, text)
+    [error] = await bot.send(USER, bad)
+    assert says in error["text"]
+    assert await bot.send(USER, "1")
+
+
+async def test_estimate_unknown_days_are_skipped_and_not_checked(bot):
+    await bot.send(USER, "/estimate")
+    await bot.send(USER, "100万")
+    await bot.send(USER, "50万")
+    await bot.press(USER, "不清楚")
+    [result] = await bot.send(USER, "0")
+    assert "150,000.00元" in result["text"] and "第十七条" not in result["text"]
+
+
+async def test_estimate_back_and_cancel(bot):
+    await bot.send(USER, "/estimate")
+    await bot.send(USER, "100万")
+    [again] = await bot.press(USER, "上一步")
+    assert "1/4" in again["text"]
+    assert "已取消" in bot.texts(await bot.send(USER, "/cancel"))
+
+
+async def test_estimate_knows_the_fund_is_paused(bot):
+    store = bot.services.store
+    bank = await store.banks.ensure("示例银行", actor="test")
+    claim = await store.claims.file(NewClaim("cq-jiangbei-2024", bank.id, "L1", CODE, "示例", 1, 1, 90, 1), actor="t")
+    for source, target, action in [("filed", "under_review", "a"), ("under_review", "approved", "b")]:
+        await store.claims.transition(claim.claim_no, source, target, "t", action)
+    await store.claims.transition(claim.claim_no, "approved", "paid", "t", "c", paid_fen=600_000_000, paid_on="2026-01-01")
+    await bot.send(USER, "/estimate")
+    for text in ("100万", "50万", "90"):
+        await bot.send(USER, text)
+    [result] = await bot.press(USER, "没有")
+    assert "不符合申请补偿的条件" in result["text"] and "第十九条" in result["text"]
+
+
+# -- claims -------------------------------------------------------------------------------------
+
+async def _bind(bot, user, code=CODE, name="示例科技有限公司"):
+    await bot.send(user, "/bind")
+    await bot.send(user, code)
+    await bot.send(user, name)
+
+
+async def _file(bot, loan_id, code=CODE, enterprise="示例科技有限公司"):
+    store = bot.services.store
+    bank = await store.banks.ensure("示例银行", actor="test")
+    return await store.claims.file(NewClaim("cq-jiangbei-2024", bank.id, loan_id, code, enterprise, 100_000_000,
+                                            50_000_000, 90, 15_000_000), actor="user:2001")
+
+
+async def test_claims_need_a_bound_company(bot):
+    assert "/bind" in bot.texts(await bot.send(USER, "/claims"))
+
+
+async def test_an_enterprise_sees_its_claims_newest_first_with_next_steps(bot):
+    await _bind(bot, USER)
+    first = await _file(bot, "L1")
+    second = await _file(bot, "L2")
+    await bot.services.store.claims.transition(first.claim_no, "filed", "under_review", "user:9001", "start_review")
+    text = bot.texts(await bot.send(USER, "/claims"))
+    assert text.index("L2") < text.index("L1")
+    assert "资金管理人审核中" in text and "第十七条" in text
+    detail = bot.texts(await bot.send(USER, f"/claims {second.claim_no}"))
+    assert "150,000.00元" in detail and "已提交" in detail
+
+
+async def test_another_enterprises_claim_number_looks_exactly_like_an_unknown_one(bot):
+    await _bind(bot, USER)
+    other = await _file(bot, "X1", code="9144030071526726XG", enterprise="别家公司")
+    hidden = bot.texts(await bot.send(USER, f"/claims {other.claim_no}"))
+    unknown = bot.texts(await bot.send(USER, "/claims C2099010199999"))
+    assert hidden.replace(other.claim_no, "N") == unknown.replace("C2099010199999", "N")
+    assert "别家公司" not in hidden
+
+
+async def test_an_officer_sees_the_banks_claims(bot):
+    claim = await _file(bot, "L1")
+    store = bot.services.store
+    await store.banks.add_officer((await store.banks.by_name("示例银行")).id, 2001, actor="test")
+    assert claim.claim_no in bot.texts(await bot.send(2001, "/claims"))
+
+
+# -- Q&A ----------------------------------------------------------------------------------------
+
+async def test_free_text_is_answered_with_the_article_quoted_and_cited(bot):
+    [answer] = await bot.send(USER, "贷款逾期多少天银行可以申请补偿")
+    assert answer["text"].startswith("《江北区风险补偿资金管理办法》第十七条")
+    assert "逾期60天以上" in answer["text"]
+    buttons = answer["reply_markup"]["inline_keyboard"]
+    assert 1 <= len(buttons) <= 2
+    [more] = await bot.press(USER, buttons[0][0]["text"])
+    assert "》第" in more["text"]
+
+
+async def test_ask_command_and_its_usage(bot):
+    assert "第十一条" in bot.texts(await bot.send(USER, "/ask 补偿比例是多少"))
+    assert "/ask 后面" in bot.texts(await bot.send(USER, "/ask"))
+
+
+async def test_an_unanswerable_question_gets_an_honest_not_found(bot):
+    text = bot.texts(await bot.send(USER, "今天天气怎么样"))
+    assert "没有找到" in text and "/estimate" in text
+
+
+async def test_a_failure_inside_gives_an_apology_not_a_stack_trace(bot, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("index corrupted")
+    monkeypatch.setattr(bot.services.qa, "ask", broken)
+    text = bot.texts(await bot.send(USER, "补偿比例"))
+    assert "出了问题" in text and "Traceback" not in text and "index corrupted" not in text
+
+
+async def test_english_replies_use_the_english_templates(bot):
+    await bot.send(USER, "/lang")
+    await bot.press(USER, "English")
+    await bot.send(USER, "/estimate")
+    [error] = await bot.send(USER, "abc")
+    assert "is not an amount" in error["text"]
+
+
+def test_money_in_claims_is_shown_from_fen():
+    from bot.texts import TEXTS
+    assert "150,000.00元" in TEXTS.render("zh", "compensate", program="p", loan=Decimal(1), loss=Decimal(1),
+                                          result=type("R", (), {"eligible": True, "fund": Decimal("150000"),
+                                                                "ratio": Decimal("0.3"), "capped_by": None,
+                                                                "insurer_min": Decimal(0), "bank_max": Decimal(0)}),
+                                          reasons=[])
