@@ -19,7 +19,7 @@ from typing import Any
 from bot.clock import today
 from bot.config import Settings
 from bot.policies import PolicyLoadError, load_packs
-from bot.rules.amounts import AmountError, parse_amount
+from bot.rules.amounts import AmountError, parse_amount, parse_days
 from bot.rules.compensation import ClaimFacts, InvalidClaimInput, compute_compensation
 from bot.rules.loan_book import LoanBookError
 from bot.rules.money import ZERO, yuan_str
@@ -81,10 +81,10 @@ def _amount(ctx: Context, raw: str | None, option: str, *, allow_zero: bool = Fa
 def _days(ctx: Context, raw: str | None, option: str) -> int | None:
     if raw is None:
         return None
-    text = raw.strip()
-    if not text.isdigit():
-        raise CliError("bad_days", ctx.line("errors", "bad_days", field=option, value=raw))
-    return int(text)
+    try:
+        return parse_days(raw)
+    except ValueError:
+        raise CliError("bad_days", ctx.line("errors", "bad_days", field=option, value=raw)) from None
 
 
 def _date(ctx: Context, raw: str | None, option: str) -> date:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 
-from bot.rules.amounts import AmountError, parse_amount
+from bot.rules.amounts import AmountError, parse_amount, parse_days
 from bot.rules.compensation import ClaimFacts, InvalidClaimInput, compute_compensation
 from bot.texts import TEXTS
 from handlers.common import CANCEL, answer_query, conversation, data_is, send
@@ -94,11 +94,11 @@ async def loss_received(update: Update, context: BotContext) -> int:
 
 
 async def days_received(update: Update, context: BotContext) -> int:
-    text = update.message.text.strip()
-    if not text.isdigit():
-        await send(update, context.line("estimate", "bad_days", value=text))
+    try:
+        _state(context)["days"] = parse_days(update.message.text)
+    except ValueError:
+        await send(update, context.line("estimate", "bad_days", value=update.message.text.strip()))
         return DAYS
-    _state(context)["days"] = int(text)
     return await _advance(update, context, PAID)
 
 

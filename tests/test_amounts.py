@@ -88,3 +88,25 @@ def test_negative_amounts_are_always_refused(amount):
     with pytest.raises(AmountError) as info:
         parse_amount(f"-{amount}")
     assert info.value.code == "negative"
+
+
+@pytest.mark.parametrize(("raw", "days"), [("0", 0), ("90", 90), (" ９０ ", 90), ("36500", 36500)])
+def test_days_accept_whole_numbers(raw, days):
+    from bot.rules.amounts import parse_days
+    assert parse_days(raw) == days
+
+
+@pytest.mark.parametrize("raw", ["", "-1", "1.5", "²", "九十", "36501", "9 0"])
+def test_days_refuse_anything_else(raw):
+    from bot.rules.amounts import parse_days
+    with pytest.raises(ValueError):
+        parse_days(raw)
+
+
+@given(st.text(max_size=8))
+def test_days_parser_returns_an_int_or_refuses(text):
+    from bot.rules.amounts import parse_days
+    try:
+        assert 0 <= parse_days(text) <= 36500
+    except ValueError:
+        pass

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from bot.rules.amounts import AmountError, parse_amount
+from bot.rules.amounts import AmountError, parse_amount, parse_days
 from bot.rules.credit_code import check_credit_code
 
 REQUIRED = ("loan_id", "bank", "credit_code", "enterprise", "principal", "issued_on", "due_on", "overdue_days")
@@ -19,7 +19,6 @@ IP_TYPES = {
     "copyright": "copyright", "著作权": "copyright", "版权": "copyright",
     "other": "other", "其他": "other",
 }
-MAX_OVERDUE_DAYS = 36_500
 
 
 @dataclass(frozen=True)
@@ -118,10 +117,11 @@ def parse_row(number: int, record: dict[str, str]) -> tuple[LoanRow | None, list
     overdue_days = None
     if not value["overdue_days"]:
         errors.append(RowError(number, "overdue_days", "empty"))
-    elif not value["overdue_days"].isdigit() or int(value["overdue_days"]) > MAX_OVERDUE_DAYS:
-        errors.append(RowError(number, "overdue_days", "bad_days", value["overdue_days"]))
     else:
-        overdue_days = int(value["overdue_days"])
+        try:
+            overdue_days = parse_days(value["overdue_days"])
+        except ValueError:
+            errors.append(RowError(number, "overdue_days", "bad_days", value["overdue_days"]))
 
     ip_type = None
     if value["ip_type"]:
