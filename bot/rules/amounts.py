@@ -95,12 +95,13 @@ def parse_amount(raw: str, *, allow_zero: bool = False) -> Decimal:
 #: More days overdue than this is a typo (a hundred years).
 MAX_DAYS = 36_500
 _DAYS = re.compile(r"^[0-9]+$")
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
 def parse_days(raw: str) -> int:
     """A whole number of days typed by a user (``90``, ``９０``); raises `ValueError` for anything else,
     including digits such as ``²`` that ``str.isdigit`` would accept."""
-    text = unicodedata.normalize("NFKC", raw or "").strip()
+    text = (raw or "").translate(_FULL_WIDTH_DIGITS).strip()
     if not _DAYS.match(text) or int(text) > MAX_DAYS:
         raise ValueError(raw)
     return int(text)
