@@ -359,3 +359,17 @@ def test_money_in_claims_is_shown_from_fen():
                                                                 "ratio": Decimal("0.3"), "capped_by": None,
                                                                 "insurer_min": Decimal(0), "bank_max": Decimal(0)}),
                                           reasons=[])
+
+
+@pytest.mark.parametrize(("payload", "expect"), [("check", "第1/8题"), ("estimate", "1/4"), ("bind", "18位")])
+async def test_deep_links_open_the_flow_they_name(bot, payload, expect):
+    assert expect in bot.texts(await bot.send(USER, f"/start {payload}"))
+
+
+async def test_selfcheck_in_english_uses_the_packs_english_labels(bot):
+    await bot.send(USER, "/lang")
+    await bot.press(USER, "English")
+    [question] = await bot.send(USER, "/check")
+    assert "Jiangbei" in question["text"]
+    labels = [b["text"] for row in question["reply_markup"]["inline_keyboard"] for b in row]
+    assert "Yes" in labels and "« Back" not in labels
