@@ -6,7 +6,7 @@ from telegram.request import BaseRequest
 
 from bot.config import Settings
 from bot.services.container import Services, open_services
-from handlers import ask, bind, claims, errors, estimate, selfcheck, start
+from handlers import ask, bank, bind, claims, errors, estimate, jobs, selfcheck, staff, start
 from handlers.context import BotContext, IpBotApplication
 from handlers.menu import set_default_menus
 
@@ -21,13 +21,14 @@ CALLBACK_CACHE = 4096
 def register(app: Application) -> None:
     """Handlers in one group, in order: conversations first (so their states see a user's input before
     anything else), then commands and buttons, then the catch-alls (free text is a question)."""
-    for module in (bind, selfcheck, estimate, start, claims, ask, errors):
+    for module in (bank, staff, bind, selfcheck, estimate, start, claims, ask, errors):
         for handler in module.handlers():
             app.add_handler(handler)
     for module in (ask, errors):
         for handler in module.fallback_handlers():
             app.add_handler(handler)
     app.add_error_handler(errors.on_error)
+    jobs.schedule(app)
 
 
 async def _post_init(app: Application) -> None:

@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     broadcast_rate: float = Field(default=25.0, gt=0, le=30, alias="IPBOT_BROADCAST_RATE")
     monitor_at: time = Field(default=time(9, 0), alias="IPBOT_MONITOR_AT")
     policy_dir: Path = Field(default=DEFAULT_POLICY_DIR, alias="IPBOT_POLICY_DIR")
+    invite_hours: int = Field(default=72, gt=0, alias="IPBOT_INVITE_HOURS")
 
     _split_programs = field_validator("programs", "staff_ids", mode="before")(_split)
 

@@ -6,10 +6,11 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 
 from bot.rules.credit_code import check_credit_code
 from bot.services.onboarding import bind_enterprise, decide_binding, identify
-from bot.texts import TEXTS
+from bot.services.notify import Notification, to_all
 from handlers.common import CANCEL, answer_query, conversation, data_is, send
 from handlers.context import BotContext, keyboard
 from handlers.menu import set_chat_menu
+from handlers.push import push
 from handlers.start import MENU_BIND
 
 CODE, CONFIRM_MANUAL, NAME = range(3)
@@ -85,19 +86,16 @@ async def name_received(update: Update, context: BotContext) -> int:
         await send(update, context.line("bind", "already_bound", name=enterprise.name))
     else:
         await send(update, context.line("bind", "pending", name=enterprise.name, status=result.status))
-        await _ask_staff(context, enterprise.id, enterprise.name, enterprise.credit_code, chat.id, result.status, name)
+        await push(context.bot, context.services, _staff_request(context, enterprise, chat.id, result.status, name))
     return ConversationHandler.END
 
 
-async def _ask_staff(context: BotContext, enterprise_id: int, name: str, code: str, chat_id: int, status: str,
-                     given_name: str) -> None:
-    locale = context.services.settings.locale
-    text = TEXTS.line(locale, "bind", "staff_notice", name=name, code=code, chat_id=chat_id, status=status,
-                      given_name=given_name)
-    buttons = keyboard([[(TEXTS.line(locale, "bind", "btn_approve"), ("bindreq", True, enterprise_id, chat_id)),
-                         (TEXTS.line(locale, "bind", "btn_reject"), ("bindreq", False, enterprise_id, chat_id))]])
-    for staff_id in context.services.settings.staff_ids:
-        await context.bot.send_message(staff_id, text, reply_markup=buttons)
+def _staff_request(context: BotContext, enterprise, chat_id: int, status: str, given_name: str) -> list[Notification]:
+    params = {"name": enterprise.name, "code": enterprise.credit_code, "chat_id": chat_id, "status": status,
+              "given_name": given_name}
+    buttons = ((("btn_approve", ("bindreq", True, enterprise.id, chat_id)),
+                ("btn_reject", ("bindreq", False, enterprise.id, chat_id))),)
+    return to_all(context.services.settings.staff_ids, "bind", "staff_notice", params, buttons)
 
 
 async def staff_decides(update: Update, context: BotContext) -> None:
@@ -113,13 +111,12 @@ async def staff_decides(update: Update, context: BotContext) -> None:
     await update.callback_query.edit_message_reply_markup(None)
     await send(update, context.line("bind", "decided_staff", approve=approve))
     enterprise = await context.store.enterprises.by_id(enterprise_id)
-    chat = await context.store.chats.get(chat_id)
-    locale = chat.locale if chat else context.services.settings.locale
-    await context.bot.send_message(chat_id, TEXTS.line(locale, "bind", "approved_user" if approve else "rejected_user",
-                                                       name=enterprise.name))
+    await push(context.bot, context.services, [Notification(
+        chat_id, "bind", "approved_user" if approve else "rejected_user", {"name": enterprise.name})])
     if approve:
+        chat = await context.store.chats.get(chat_id)
         me = await identify(context.services, chat_id, None)
-        await set_chat_menu(context.bot, chat_id, me.role, locale)
+        await set_chat_menu(context.bot, chat_id, me.role, chat.locale)
 
 
 def handlers() -> list:

@@ -1,6 +1,7 @@
 """Pieces every conversation shares: /cancel everywhere, a hint for unexpected input, and callback
 patterns over the tuples the bot puts in its buttons (arbitrary callback data)."""
 
+import functools
 import warnings
 from collections.abc import Awaitable, Callable
 
@@ -16,6 +17,21 @@ warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTB
 
 CANCEL = ("cancel",)
 Reprompt = Callable[[Update, BotContext], Awaitable[None]]
+
+
+def staff_only(callback):
+    """Nobody but the configured staff reaches a staff command or button, whatever they type or forge."""
+
+    @functools.wraps(callback)
+    async def guarded(update: Update, context: BotContext):
+        user = update.effective_user
+        if user is None or not context.services.is_staff(user.id):
+            await answer_query(update)
+            await send(update, context.line("common", "staff_only"))
+            return ConversationHandler.END
+        return await callback(update, context)
+
+    return guarded
 
 
 def data_is(*prefix: object) -> Callable[[object], bool]:

@@ -25,6 +25,7 @@ class FakeTelegram(BaseRequest):
     calls: list[Call] = field(default_factory=list)
     messages: dict[tuple[int, int], dict] = field(default_factory=dict)
     failures: dict[str, list[dict]] = field(default_factory=dict)
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     _ids: Any = field(default_factory=lambda: itertools.count(5000))
 
     @property
@@ -46,6 +47,9 @@ class FakeTelegram(BaseRequest):
 
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
                          **timeouts: Any) -> tuple[int, bytes]:
+        if "/file/bot" in url:
+            path = url.split("/file/bot", 1)[1].split("/", 1)[1]
+            return 200, next(data for file_path, data in self.files.values() if file_path == path)
         name = url.rsplit("/", 1)[-1]
         params = request_data.parameters if request_data is not None else {}
         self.calls.append(Call(name, params))
@@ -65,6 +69,10 @@ class FakeTelegram(BaseRequest):
             return BOT_USER
         if name == "getUpdates":
             return []
+        if name == "getFile":
+            path, data = self.files[params["file_id"]]
+            return {"file_id": params["file_id"], "file_unique_id": params["file_id"], "file_size": len(data),
+                    "file_path": path}
         if name == "sendMessage":
             return self._message(params["chat_id"], text=params["text"],
                                  **({"reply_markup": params["reply_markup"]} if "reply_markup" in params else {}))
@@ -84,6 +92,10 @@ class FakeTelegram(BaseRequest):
             self.messages[(message["chat"]["id"], message["message_id"])] = message
             return message
         return True
+
+    def add_file(self, file_id: str, name: str, data: bytes) -> None:
+        """A file a user uploaded, as Telegram would serve it to the bot."""
+        self.files[file_id] = (f"documents/{file_id}/{name}", data)
 
     # What tests look at -------------------------------------------------------------------------
 

@@ -65,3 +65,12 @@ def test_books_are_summed_per_bank_counting_15_days_and_more(jiangbei):
     assert (a.loans, a.overdue_loans, a.exposure.issued, a.exposure.overdue) == (2, 1, D("1000000"), D("100000"))
     assert a.exposure.level == "suspend"
     assert books[1].exposure.level == "normal"
+
+
+def test_a_loan_issued_the_day_before_the_suspension_notice_stays_covered():
+    from datetime import date
+
+    from bot.rules.monitoring import covered_despite_suspension
+    assert covered_despite_suspension(date(2026, 5, 31), date(2026, 6, 1))
+    assert not covered_despite_suspension(date(2026, 6, 1), date(2026, 6, 1))
+    assert covered_despite_suspension(date(2026, 6, 1), None)

@@ -7,6 +7,7 @@ consent. 第十九条: the fund pauses new compensation when its cumulative comp
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_DOWN, Decimal
 from typing import Literal, Protocol
 
@@ -73,6 +74,12 @@ def fund_status(program: Program, cumulative_paid: Decimal, resumed: bool = Fals
         pause_level=pause.value if pause else None,
         paused=fund_is_paused(program, cumulative_paid, resumed),
     )
+
+
+def covered_despite_suspension(issued_on: date, suspended_on: date | None) -> bool:
+    """第十二条: enterprises that obtained their loans before the suspension notice stay covered;
+    a loan issued on or after the day of the notice is not."""
+    return suspended_on is None or issued_on < suspended_on
 
 
 def level_change(previous: BankLevel, current: BankLevel) -> Literal["rise", "fall", "same"]:

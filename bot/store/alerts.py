@@ -45,10 +45,21 @@ class Alerts:
             await audit.record(tx, self.db, actor=actor, action="alert.resolve", entity="alert", entity_id=alert_id,
                                before={"resolved": False}, after={"resolved": True})
 
-    async def open_alerts(self, program_id: str, kind: str | None = None) -> list[Alert]:
+    async def open_alerts(self, program_id: str, kind: str | None = None, bank_id: int | None = None) -> list[Alert]:
         sql = "SELECT * FROM alerts WHERE program_id = ? AND resolved_at IS NULL"
         params: tuple = (program_id,)
         if kind is not None:
             sql += " AND kind = ?"
             params += (kind,)
+        if bank_id is not None:
+            sql += " AND bank_id = ?"
+            params += (bank_id,)
         return [_alert(r) for r in await self.db.fetchall(sql + " ORDER BY id", params)]
+
+    async def get(self, alert_id: int) -> Alert | None:
+        row = await self.db.fetchone("SELECT * FROM alerts WHERE id = ?", (alert_id,))
+        return _alert(row) if row else None
+
+    async def exists(self, program_id: str, kind: str) -> bool:
+        """Whether an alert of this kind was ever raised (reminders are sent once each)."""
+        return await self.db.fetchone("SELECT 1 FROM alerts WHERE program_id = ? AND kind = ?", (program_id, kind)) is not None

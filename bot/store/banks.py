@@ -15,6 +15,16 @@ class Bank:
 
 
 @dataclass(frozen=True)
+class Invite:
+    code: str
+    bank_id: int
+    created_by: int
+    expires_at: str
+    used_by: int | None
+    used_at: str | None
+
+
+@dataclass(frozen=True)
 class BankLevel:
     bank_id: int
     level: str
@@ -77,6 +87,37 @@ class Banks:
             "SELECT b.id, b.name FROM banks b JOIN officers o ON o.bank_id = b.id"
             " WHERE o.chat_id = ? AND o.active = 1 ORDER BY o.created_at DESC LIMIT 1", (chat_id,))
         return Bank(row["id"], row["name"]) if row else None
+
+    async def create_invite(self, bank_id: int, code: str, created_by: int, expires_at: str) -> Invite:
+        async with self.db.transaction() as tx:
+            await tx.execute("INSERT INTO invites (code, bank_id, created_by, expires_at) VALUES (?, ?, ?, ?)",
+                             (code, bank_id, created_by, expires_at))
+            await audit.record(tx, self.db, actor=f"user:{created_by}", action="invite.create", entity="bank",
+                               entity_id=bank_id, after={"expires_at": expires_at})
+        return await self.invite(code)
+
+    async def invite(self, code: str) -> Invite | None:
+        row = await self.db.fetchone("SELECT * FROM invites WHERE code = ?", (code,))
+        return Invite(row["code"], row["bank_id"], row["created_by"], row["expires_at"], row["used_by"],
+                      row["used_at"]) if row else None
+
+    async def redeem_invite(self, code: str, chat_id: int) -> bool:
+        """Use a one-time invite: marks it used and makes the chat an officer, in one transaction.
+        ``False`` if it was used meanwhile (the caller checked existence and expiry)."""
+        now = self.db.now_iso()
+        async with self.db.transaction() as tx:
+            cur = await tx.execute("UPDATE invites SET used_by = ?, used_at = ? WHERE code = ? AND used_by IS NULL",
+                                   (chat_id, now, code))
+            if cur.rowcount != 1:
+                return False
+            row = await (await tx.execute("SELECT bank_id FROM invites WHERE code = ?", (code,))).fetchone()
+            await tx.execute("INSERT OR IGNORE INTO chats (chat_id, created_at) VALUES (?, ?)", (chat_id, now))
+            await tx.execute(
+                "INSERT INTO officers (bank_id, chat_id, active, created_at) VALUES (?, ?, 1, ?)"
+                " ON CONFLICT (bank_id, chat_id) DO UPDATE SET active = 1", (row["bank_id"], chat_id, now))
+            await audit.record(tx, self.db, actor=f"user:{chat_id}", action="officer.add", entity="bank",
+                               entity_id=row["bank_id"], after={"chat_id": chat_id, "active": True, "invite": "used"})
+        return True
 
     async def level(self, program_id: str, bank_id: int) -> BankLevel:
         row = await self.db.fetchone(

@@ -95,6 +95,10 @@ class Claims:
                                       "ceiling_fen": new.ceiling_fen})
         return await self.get(claim_no)
 
+    async def by_id(self, claim_id: int) -> Claim | None:
+        row = await self.db.fetchone("SELECT * FROM claims WHERE id = ?", (claim_id,))
+        return _claim(row) if row else None
+
     async def get(self, claim_no: str) -> Claim | None:
         row = await self.db.fetchone("SELECT * FROM claims WHERE claim_no = ?", (claim_no,))
         return _claim(row) if row else None
@@ -132,6 +136,35 @@ class Claims:
         rows = await self.db.fetchall("SELECT * FROM claims WHERE bank_id = ? ORDER BY filed_at DESC, id DESC",
                                       (bank_id,))
         return [_claim(r) for r in rows]
+
+    async def open_for_loan(self, program_id: str, bank_id: int, loan_id: str) -> Claim | None:
+        """A claim on this loan that has not ended (rejected and withdrawn claims do not count)."""
+        row = await self.db.fetchone(
+            "SELECT * FROM claims WHERE program_id = ? AND bank_id = ? AND loan_id = ?"
+            " AND status NOT IN ('rejected', 'withdrawn') ORDER BY id DESC LIMIT 1", (program_id, bank_id, loan_id))
+        return _claim(row) if row else None
+
+    async def open_recovery(self, claim_id: int) -> Recovery | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM recoveries WHERE claim_id = ? AND returned_on IS NULL ORDER BY id DESC LIMIT 1", (claim_id,))
+        return Recovery(*(row[f.name] for f in fields(Recovery))) if row else None
+
+    async def confirm_return(self, claim_no: str, returned_on: date, actor: str) -> Claim:
+        """第十八条: the recovery was returned to the fund's account; the claim moves to ``recovery_returned``."""
+        claim = await self.get(claim_no)
+        recovery = await self.open_recovery(claim.id)
+        async with self.db.transaction() as tx:
+            cur = await tx.execute(
+                "UPDATE claims SET status = 'recovery_returned', updated_at = ? WHERE claim_no = ? AND status = 'recovery_open'",
+                (self.db.now_iso(), claim_no))
+            if cur.rowcount != 1 or recovery is None:
+                raise StaleClaim(claim_no)
+            await tx.execute("UPDATE recoveries SET returned_on = ? WHERE id = ?", (returned_on.isoformat(), recovery.id))
+            await audit.record(tx, self.db, actor=actor, action="claim.confirm_return", entity="claim",
+                               entity_id=claim_no, before=_snapshot(claim),
+                               after={**_snapshot(claim), "status": "recovery_returned",
+                                      "returned_on": returned_on.isoformat(), "return_fen": recovery.return_fen})
+        return await self.get(claim_no)
 
     async def recent(self, limit: int = 20) -> list[Claim]:
         rows = await self.db.fetchall("SELECT * FROM claims ORDER BY updated_at DESC, id DESC LIMIT ?", (limit,))

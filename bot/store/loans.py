@@ -92,6 +92,14 @@ class Loans:
         return [BankTotals(r["bank_id"], r["bank"], r["report_date"], r["loans"], r["issued_fen"], r["overdue_fen"],
                            r["overdue_loans"]) for r in rows]
 
+    async def latest_loan(self, program_id: str, bank_id: int, loan_id: str) -> LoanRecord | None:
+        """The loan as the bank's newest snapshot holding it reports it."""
+        row = await self.db.fetchone(
+            "SELECT b.name AS bank, l.* FROM loans l JOIN banks b ON b.id = l.bank_id"
+            " WHERE l.program_id = ? AND l.bank_id = ? AND l.loan_id = ? ORDER BY l.report_date DESC LIMIT 1",
+            (program_id, bank_id, loan_id))
+        return LoanRecord(row["bank"], *(row[c] for c in _COLUMNS)) if row else None
+
     async def latest_of_bank(self, program_id: str, bank_id: int) -> list[LoanRecord]:
         rows = await self.db.fetchall(
             """

@@ -1,0 +1,42 @@
+"""Bank officer invites: one-time, expiring codes that staff create and an officer opens as a deep link."""
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from bot.services.container import Services
+from bot.store.banks import Bank
+
+PAYLOAD_PREFIX = "inv-"
+
+
+@dataclass(frozen=True)
+class Invitation:
+    bank: Bank
+    payload: str
+    expires_at: datetime
+
+
+async def create_invite(services: Services, bank_name: str, created_by: int, now: datetime) -> Invitation:
+    bank = await services.store.banks.ensure(bank_name.strip(), actor=f"user:{created_by}")
+    code = secrets.token_urlsafe(16)
+    expires_at = now + timedelta(hours=services.settings.invite_hours)
+    await services.store.banks.create_invite(bank.id, code, created_by, expires_at.isoformat(timespec="seconds"))
+    return Invitation(bank, PAYLOAD_PREFIX + code, expires_at)
+
+
+async def redeem_invite(services: Services, payload: str, chat_id: int,
+                        now: datetime) -> tuple[Literal["ok", "unknown", "used", "expired"], Bank | None]:
+    store = services.store
+    invite = await store.banks.invite(payload.removeprefix(PAYLOAD_PREFIX))
+    if invite is None:
+        return "unknown", None
+    bank = next(b for b in await store.banks.all() if b.id == invite.bank_id)
+    if invite.used_by is not None:
+        return "used", bank
+    if datetime.fromisoformat(invite.expires_at) < now:
+        return "expired", bank
+    if not await store.banks.redeem_invite(invite.code, chat_id):
+        return "used", bank
+    return "ok", bank

@@ -1,0 +1,168 @@
+"""The control loop of Jiangbei 第十二、十八、十九条: each bank's overdue ratio and level, the fund's
+pause, and the recovery-return reminders.
+
+Alerts go out once per change of level, not once per run: the level each bank was told about and the
+open requests live in the store, so neither a second run nor a restart sends anything twice."""
+
+from datetime import date
+
+from bot.rules.money import from_fen
+from bot.rules.monitoring import bank_exposure, fund_status, level_change
+from bot.rules.policy import PolicyPack
+from bot.services.container import Services
+from bot.services.notify import Notification, to_all
+from bot.store.loans import BankTotals
+
+SUSPEND_REQUEST = "suspend_request"
+FUND_PAUSED = "fund_paused"
+#: Days before a recovery-return deadline on which the bank is reminded (operational, not a policy figure).
+REMINDER_DAYS = (7, 1, 0)
+ACTOR = "job:monitor"
+
+
+async def _bank_params(services: Services, pack: PolicyPack, totals: BankTotals, **extra) -> dict:
+    exposure = bank_exposure(pack.program, from_fen(totals.issued_fen), from_fen(totals.overdue_fen))
+    monitoring = pack.program.bank_monitoring
+    return {"bank": totals.bank, "program": pack.meta.short_title, "ratio": exposure.ratio,
+            "overdue": exposure.overdue, "issued": exposure.issued, "days": monitoring.overdue_days.value,
+            "warn": monitoring.warn_ratio.value, "suspend": monitoring.suspend_ratio.value,
+            "article": monitoring.warn_ratio.article, "report_date": totals.report_date, **extra}
+
+
+async def _to_bank_and_staff(services: Services, bank_id: int, macro: str, params: dict) -> list[Notification]:
+    officers = await services.store.banks.officers(bank_id)
+    return to_all(officers + services.settings.staff_ids, "alerts", macro, params)
+
+
+async def check_bank(services: Services, pack: PolicyPack, totals: BankTotals, today: date) -> list[Notification]:
+    """第十二条 for one bank: warn on reaching 5%, ask staff to approve a suspension on reaching 8%,
+    and give the all-clear when the ratio falls back below a line."""
+    store = services.store
+    staff = services.settings.staff_ids
+    params = await _bank_params(services, pack, totals)
+    current = bank_exposure(pack.program, params["issued"], params["overdue"]).level
+    told = await store.banks.level(pack.id, totals.bank_id)
+    pending = await store.alerts.open_alerts(pack.id, SUSPEND_REQUEST, totals.bank_id)
+    notes: list[Notification] = []
+    if pending and current != "suspend":
+        for alert in pending:
+            await store.alerts.resolve(alert.id, ACTOR)
+        notes += to_all(staff, "alerts", "suspend_request_dropped", params)
+    change = level_change(told.level, current)
+    if change == "rise":
+        if told.level == "normal":
+            await store.banks.set_level(pack.id, totals.bank_id, "warning", ACTOR)
+            notes += await _to_bank_and_staff(services, totals.bank_id, "warning", params)
+        if current == "suspend" and not pending:
+            if pack.program.bank_monitoring.suspend_needs_approval.value:
+                alert = await store.alerts.raise_alert(pack.id, SUSPEND_REQUEST, ACTOR, bank_id=totals.bank_id,
+                                                       level="suspend")
+                buttons = ((("btn_approve_suspension", ("susp", True, alert.id)),
+                            ("btn_decline_suspension", ("susp", False, alert.id))),)
+                notes += to_all(staff, "alerts", "suspend_request", params, buttons)
+            else:
+                notes += await suspend_bank(services, pack, totals.bank_id, today, ACTOR)
+    elif change == "fall":
+        await store.banks.set_level(pack.id, totals.bank_id, current, ACTOR,
+                                    suspended_on=told.suspended_on if current == "suspend" else None)
+        notes += await _to_bank_and_staff(services, totals.bank_id, "all_clear",
+                                          {**params, "previous": told.level, "level": current})
+    return notes
+
+
+async def _totals(services: Services, pack: PolicyPack, bank_id: int) -> BankTotals | None:
+    threshold = pack.program.bank_monitoring.overdue_days.value
+    return next((t for t in await services.store.loans.bank_totals(pack.id, threshold) if t.bank_id == bank_id), None)
+
+
+async def suspend_bank(services: Services, pack: PolicyPack, bank_id: int, today: date, actor: str) -> list[Notification]:
+    """第十二条: the suspension notice goes out (after the bureau's consent where required)."""
+    await services.store.banks.set_level(pack.id, bank_id, "suspend", actor, suspended_on=today.isoformat())
+    params = await _bank_params(services, pack, await _totals(services, pack, bank_id), suspended_on=today.isoformat())
+    return await _to_bank_and_staff(services, bank_id, "suspended", params)
+
+
+async def decide_suspension(services: Services, alert_id: int, approve: bool, today: date,
+                            actor: str) -> list[Notification] | None:
+    """Staff approve or decline a pending suspension; ``None`` if it is no longer pending."""
+    store = services.store
+    alert = await store.alerts.get(alert_id)
+    if alert is None or alert.resolved_at is not None or alert.kind != SUSPEND_REQUEST:
+        return None
+    await store.alerts.resolve(alert_id, actor)
+    pack = services.packs[alert.program_id]
+    if approve:
+        return await suspend_bank(services, pack, alert.bank_id, today, actor)
+    params = await _bank_params(services, pack, await _totals(services, pack, alert.bank_id))
+    return to_all(services.settings.staff_ids, "alerts", "suspension_declined", params)
+
+
+async def check_fund(services: Services, pack: PolicyPack) -> list[Notification]:
+    """第十九条: once the cumulative compensation reaches the pause level, new claims stop and every
+    bank and staff are told, once."""
+    store = services.store
+    paid = from_fen(await store.claims.total_paid_fen(pack.id))
+    status = fund_status(pack.program, paid, await store.programs.fund_resumed(pack.id))
+    if not status.paused or await store.alerts.open_alerts(pack.id, FUND_PAUSED):
+        return []
+    await store.alerts.raise_alert(pack.id, FUND_PAUSED, ACTOR)
+    return await _fund_notice(services, pack, "fund_paused", paid=paid, level=status.pause_level,
+                              article=pack.program.fund.pause_at_cumulative.article)
+
+
+async def _fund_notice(services: Services, pack: PolicyPack, macro: str, **params) -> list[Notification]:
+    officers = []
+    for bank in await services.store.banks.all():
+        officers += await services.store.banks.officers(bank.id)
+    return to_all(officers + services.settings.staff_ids, "alerts", macro,
+                  {"program": pack.meta.short_title, **params})
+
+
+async def resume_fund(services: Services, pack: PolicyPack, actor: str) -> list[Notification]:
+    """第十九条: the bureaus resume compensation once risk is under control."""
+    store = services.store
+    await store.programs.set_fund_resumed(pack.id, True, actor)
+    for alert in await store.alerts.open_alerts(pack.id, FUND_PAUSED):
+        await store.alerts.resolve(alert.id, actor)
+    return await _fund_notice(services, pack, "fund_resumed")
+
+
+async def recovery_reminders(services: Services, pack: PolicyPack, today: date) -> list[Notification]:
+    """第十八条: remind the bank 7 days and 1 day before the 30-day deadline and on the day; tell staff
+    once when it has passed. Derived from the store, so a missed run is made up by the next one."""
+    store = services.store
+    notes: list[Notification] = []
+    for recovery in await store.claims.open_recoveries():
+        claim = await store.claims.by_id(recovery.claim_id)
+        if claim.program_id != pack.id:
+            continue
+        days_left = (date.fromisoformat(recovery.deadline) - today).days
+        passed = [d for d in REMINDER_DAYS if d >= days_left]
+        if days_left < 0:
+            kind = f"recovery_late:{recovery.id}"
+        elif passed:
+            kind = f"recovery_reminder:{recovery.id}:{min(passed)}"
+        else:
+            continue
+        if await store.alerts.exists(pack.id, kind):
+            continue
+        alert = await store.alerts.raise_alert(pack.id, kind, ACTOR, bank_id=claim.bank_id)
+        await store.alerts.resolve(alert.id, ACTOR)
+        params = {"claim_no": claim.claim_no, "amount": from_fen(recovery.return_fen), "deadline": recovery.deadline,
+                  "days_left": days_left, "article": pack.program.recovery.return_days.article}
+        officers = await store.banks.officers(claim.bank_id)
+        staff = services.settings.staff_ids if days_left <= 0 else []
+        notes += to_all(officers + staff, "alerts", "recovery_late" if days_left < 0 else "recovery_reminder", params)
+    return notes
+
+
+async def run_monitoring(services: Services, today: date) -> list[Notification]:
+    """One monitoring run over every configured program (the daily job and staff's /monitor)."""
+    notes: list[Notification] = []
+    for pack in services.programs:
+        threshold = pack.program.bank_monitoring.overdue_days.value
+        for totals in await services.store.loans.bank_totals(pack.id, threshold):
+            notes += await check_bank(services, pack, totals, today)
+        notes += await check_fund(services, pack)
+        notes += await recovery_reminders(services, pack, today)
+    return notes

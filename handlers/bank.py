@@ -1,0 +1,250 @@
+"""The bank officer's side: joining by invite, uploading the loan book, /status, /file_claim, /recovery."""
+
+import io
+from decimal import Decimal
+
+from telegram import Update
+from telegram.constants import ChatAction
+from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
+
+from bot.clock import now, today
+from bot.rules.amounts import AmountError, parse_amount
+from bot.rules.claims import TransitionError
+from bot.rules.loan_book import LoanBookError
+from bot.rules.money import from_fen
+from bot.rules.monitoring import BankBook, bank_exposure
+from bot.services import claims_workflow
+from bot.services.claims_workflow import ClaimRefused
+from bot.services.invites import PAYLOAD_PREFIX, redeem_invite
+from bot.services.loan_import import SUPPORTED_SUFFIXES, import_loan_book
+from bot.services.monitoring import check_bank
+from bot.texts import TEXTS
+from handlers.common import CANCEL, answer_query, conversation, data_is, send
+from handlers.context import BotContext, keyboard
+from handlers.menu import set_chat_menu
+from handlers.push import push
+
+#: Row errors shown in the chat before the full list is attached as a file.
+ERRORS_IN_MESSAGE = 20
+#: Loans offered as buttons when filing a claim.
+LOAN_BUTTONS = 10
+LOAN, LOSS, CONFIRM = range(3)
+KEY = "file_claim"
+
+
+async def _officer_bank(update: Update, context: BotContext):
+    bank = await context.store.banks.bank_of_officer(update.effective_chat.id)
+    if bank is None:
+        await send(update, context.line("bank", "not_officer"))
+    return bank
+
+
+async def join_by_invite(update: Update, context: BotContext) -> None:
+    """``/start inv-...``: a one-time invite link makes this chat an officer of the bank."""
+    chat = update.effective_chat
+    status, bank = await redeem_invite(context.services, context.args[0], chat.id, now())
+    await send(update, context.line("bank", f"invite_{status}", bank=bank.name if bank else ""))
+    if status == "ok":
+        await set_chat_menu(context.bot, chat.id, "officer", context.locale)
+
+
+async def upload(update: Update, context: BotContext) -> None:
+    """A loan book sent as a document: validated whole, then it replaces the bank's snapshot for today."""
+    bank = await _officer_bank(update, context)
+    if bank is None:
+        return
+    document = update.message.document
+    name = document.file_name or ""
+    if not name.lower().endswith(SUPPORTED_SUFFIXES):
+        await send(update, context.line("bank", "upload_bad_type", name=name))
+        return
+    await context.bot.send_chat_action(update.effective_chat.id, ChatAction.TYPING)
+    data = bytes(await (await document.get_file()).download_as_bytearray())
+    pack = context.services.programs[0]
+    try:
+        summary = await import_loan_book(context.store, pack, data, name, report_date=today(),
+                                         actor=f"user:{update.effective_user.id}", only_bank=bank.name)
+    except LoanBookError as exc:
+        await send(update, context.t("loan_book_rejected", errors=exc.errors, limit=ERRORS_IN_MESSAGE))
+        if len(exc.errors) > ERRORS_IN_MESSAGE:
+            full = context.t("loan_book_rejected", errors=exc.errors, limit=len(exc.errors))
+            await update.effective_chat.send_document(io.BytesIO(full.encode("utf-8")), filename="errors.txt")
+        return
+    await send(update, context.t("import_ok", report_date=summary.report_date.isoformat(), books=summary.books,
+                                 overdue_days=pack.program.bank_monitoring.overdue_days.value))
+    threshold = pack.program.bank_monitoring.overdue_days.value
+    for totals in await context.store.loans.bank_totals(pack.id, threshold):
+        if totals.bank_id == bank.id:
+            await push(context.bot, context.services, await check_bank(context.services, pack, totals, today()))
+
+
+async def status(update: Update, context: BotContext) -> None:
+    """The bank's ratio against the lines, its loans overdue 15 days or more, and its open claims."""
+    bank = await _officer_bank(update, context)
+    if bank is None:
+        return
+    store = context.store
+    for pack in context.services.programs:
+        monitoring = pack.program.bank_monitoring
+        threshold = monitoring.overdue_days.value
+        totals = next((t for t in await store.loans.bank_totals(pack.id, threshold) if t.bank_id == bank.id), None)
+        book = None
+        if totals is not None:
+            exposure = bank_exposure(pack.program, from_fen(totals.issued_fen), from_fen(totals.overdue_fen))
+            book = BankBook(bank.name, totals.loans, totals.overdue_loans, exposure)
+        loans = [loan for loan in await store.loans.latest_of_bank(pack.id, bank.id) if loan.overdue_days >= threshold]
+        claims = [c for c in await store.claims.for_bank(bank.id) if c.status not in ("closed", "rejected", "withdrawn")]
+        level = await store.banks.level(pack.id, bank.id)
+        await send(update, context.line(
+            "bank", "status", bank=bank.name, program=pack.meta.short_title, book=book, told=level.level,
+            suspended_on=level.suspended_on, report_date=totals.report_date if totals else None,
+            loans=sorted(loans, key=lambda x: -x.overdue_days), claims=claims, days=threshold,
+            warn=monitoring.warn_ratio.value, suspend=monitoring.suspend_ratio.value,
+            article=monitoring.warn_ratio.article))
+
+
+# -- filing a claim -------------------------------------------------------------------------------
+
+async def file_start(update: Update, context: BotContext) -> int:
+    bank = await _officer_bank(update, context)
+    if bank is None:
+        return ConversationHandler.END
+    context.user_data[KEY] = {"bank_id": bank.id, "bank": bank.name}
+    await reprompt(update, context)
+    return LOAN
+
+
+async def reprompt(update: Update, context: BotContext) -> None:
+    state = context.user_data.get(KEY)
+    if state is None:
+        return
+    cancel = [(context.line("common", "cancel"), CANCEL)]
+    if "loan_id" not in state:
+        pack = context.services.programs[0]
+        loans = await context.store.loans.latest_of_bank(pack.id, state["bank_id"])
+        loans.sort(key=lambda x: -x.overdue_days)
+        rows = [[(context.line("bank", "loan_button", loan=loan), ("fc", "loan", loan.loan_id))]
+                for loan in loans[:LOAN_BUTTONS]]
+        await send(update, context.line("bank", "ask_loan", has_loans=bool(loans)), reply_markup=keyboard(rows + [cancel]))
+    else:
+        await send(update, context.line("bank", "ask_loss", loan_id=state["loan_id"]), reply_markup=keyboard([cancel]))
+
+
+async def _loan_chosen(update: Update, context: BotContext, loan_id: str) -> int:
+    state = context.user_data[KEY]
+    pack = context.services.programs[0]
+    if await context.store.loans.latest_loan(pack.id, state["bank_id"], loan_id) is None:
+        await send(update, context.line("bank", "refused_unknown_loan", loan_id=loan_id))
+        return LOAN
+    state["loan_id"] = loan_id
+    await reprompt(update, context)
+    return LOSS
+
+
+async def loan_button(update: Update, context: BotContext) -> int:
+    await answer_query(update)
+    return await _loan_chosen(update, context, update.callback_query.data[2])
+
+
+async def loan_typed(update: Update, context: BotContext) -> int:
+    return await _loan_chosen(update, context, update.message.text.strip())
+
+
+async def loss_typed(update: Update, context: BotContext) -> int:
+    state = context.user_data[KEY]
+    raw = update.message.text
+    try:
+        loss = parse_amount(raw)
+    except AmountError as exc:
+        await send(update, context.line("errors", "amount", code=exc.code, field=context.line("estimate", "field", name="loss"),
+                                        value=raw.strip()))
+        return LOSS
+    pack = context.services.programs[0]
+    bank = await context.store.banks.by_name(state["bank"])
+    try:
+        assessment = await claims_workflow.assess(context.services, pack, bank, state["loan_id"], loss, today())
+    except ClaimRefused as exc:
+        await send(update, context.line("bank", "refused", code=exc.code))
+        return LOSS if exc.code == "loss_exceeds_principal" else _end(context)
+    reasons = TEXTS.reasons(context.locale, assessment.reasons)
+    if not assessment.admissible:
+        await send(update, context.line("bank", "not_admissible", loan_id=state["loan_id"], reasons=reasons))
+        return _end(context)
+    state["loss"] = str(loss)
+    await send(update, context.line("bank", "confirm_claim", loan_id=state["loan_id"], loss=loss,
+                                    ceiling=assessment.result.fund, reasons=reasons),
+               reply_markup=keyboard([[(context.line("bank", "btn_submit"), ("fc", "submit")),
+                                       (context.line("common", "cancel"), CANCEL)]]))
+    return CONFIRM
+
+
+def _end(context: BotContext) -> int:
+    context.user_data.pop(KEY, None)
+    return ConversationHandler.END
+
+
+async def submit(update: Update, context: BotContext) -> int:
+    """Assessed again at the moment of filing: the facts may have changed since the preview."""
+    await answer_query(update)
+    state = context.user_data[KEY]
+    pack = context.services.programs[0]
+    bank = await context.store.banks.by_name(state["bank"])
+    await update.callback_query.edit_message_reply_markup(None)
+    try:
+        assessment = await claims_workflow.assess(context.services, pack, bank, state["loan_id"],
+                                                  Decimal(state["loss"]), today())
+        _, notes = await claims_workflow.file_claim(context.services, assessment,
+                                                        actor=f"user:{update.effective_user.id}")
+    except ClaimRefused as exc:
+        await send(update, context.line("bank", "refused", code=exc.code))
+        return _end(context)
+    await push(context.bot, context.services, notes)
+    return _end(context)
+
+
+async def recovery(update: Update, context: BotContext) -> None:
+    """``/recovery CLAIM AMOUNT``: money recovered after compensation (第十八条)."""
+    bank = await _officer_bank(update, context)
+    if bank is None:
+        return
+    if len(context.args or []) != 2:
+        await send(update, context.line("bank", "recovery_usage"))
+        return
+    claim_no, raw = context.args
+    claim = await context.store.claims.get(claim_no.upper())
+    if claim is None or claim.bank_id != bank.id:
+        await send(update, context.line("claims", "not_found", claim_no=claim_no))
+        return
+    try:
+        amount = parse_amount(raw)
+        _, notes = await claims_workflow.act(context.services, claim.claim_no, "report_recovery", actor_role="bank",
+                                             actor=f"user:{update.effective_user.id}", today=today(), amount=amount)
+    except AmountError as exc:
+        await send(update, context.line("errors", "amount", code=exc.code, field=context.line("bank", "recovered_field"),
+                                        value=raw))
+        return
+    except TransitionError:
+        await send(update, context.line("bank", "recovery_not_now", claim_no=claim.claim_no))
+        return
+    await push(context.bot, context.services, notes)
+
+
+def handlers() -> list:
+    text = filters.TEXT & ~filters.COMMAND
+    return [
+        CommandHandler("start", join_by_invite, filters.Regex(rf"^/start {PAYLOAD_PREFIX}")),
+        conversation(
+            "file_claim",
+            entry_points=[CommandHandler("file_claim", file_start)],
+            states={
+                LOAN: [CallbackQueryHandler(loan_button, pattern=data_is("fc", "loan")), MessageHandler(text, loan_typed)],
+                LOSS: [MessageHandler(text, loss_typed)],
+                CONFIRM: [CallbackQueryHandler(submit, pattern=data_is("fc", "submit"))],
+            },
+            key=KEY,
+            reprompt=reprompt,
+        ),
+        CommandHandler("status", status),
+        CommandHandler("recovery", recovery),
+        MessageHandler(filters.Document.ALL, upload),
+    ]

@@ -1,0 +1,22 @@
+"""Scheduled work: the daily monitoring run at IPBOT_MONITOR_AT, Asia/Shanghai.
+
+Jobs live in memory, so the schedule is set from configuration at every start; what the run sends is
+derived from the store (levels told, open requests, open recoveries), never from the jobs themselves."""
+
+from telegram.ext import Application
+
+from bot.clock import TZ, today
+from bot.services.monitoring import run_monitoring
+from handlers.context import BotContext
+from handlers.push import push
+
+DAILY_MONITORING = "daily-monitoring"
+
+
+async def daily_monitoring(context: BotContext) -> None:
+    await push(context.bot, context.services, await run_monitoring(context.services, today()))
+
+
+def schedule(app: Application) -> None:
+    at = app.settings.monitor_at.replace(tzinfo=TZ)
+    app.job_queue.run_daily(daily_monitoring, time=at, name=DAILY_MONITORING)

@@ -1,0 +1,180 @@
+"""Staff commands and buttons for the bank side: invites, officers, monitoring on demand, suspensions,
+the fund's resume, and acting on claims. Every entry is guarded by `staff_only`."""
+
+from decimal import Decimal
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
+
+from bot.clock import now, today
+from bot.rules.amounts import AmountError, parse_amount
+from bot.rules.claims import TransitionError
+from bot.rules.money import from_fen
+from bot.rules.monitoring import BankBook, bank_exposure, fund_status
+from bot.services import claims_workflow
+from bot.services.claims_workflow import STAFF_ROLE, ClaimRefused
+from bot.services.invites import create_invite
+from bot.services.monitoring import decide_suspension, resume_fund, run_monitoring
+from bot.services.notify import Notification
+from handlers.common import CANCEL, answer_query, conversation, data_is, send, staff_only
+from handlers.context import BotContext, keyboard
+from handlers.push import push
+
+AMOUNT, REASON = range(2)
+KEY = "review"
+
+
+@staff_only
+async def invite(update: Update, context: BotContext) -> None:
+    """``/invite BANK``: a one-time, expiring deep link that binds whoever opens it as the bank's officer."""
+    bank_name = " ".join(context.args or []).strip()
+    if not bank_name:
+        await send(update, context.line("staff", "invite_usage"))
+        return
+    invitation = await create_invite(context.services, bank_name, update.effective_user.id, now())
+    link = f"https://t.me/{context.bot.username}?start={invitation.payload}"
+    await send(update, context.line("staff", "invite_created", bank=invitation.bank.name, link=link,
+                                    expires_at=invitation.expires_at.strftime("%Y-%m-%d %H:%M")))
+
+
+@staff_only
+async def officers(update: Update, context: BotContext) -> None:
+    """``/officers BANK``: the bank's officers, each with a button to revoke them."""
+    bank = await context.store.banks.by_name(" ".join(context.args or []).strip())
+    if bank is None:
+        await send(update, context.line("staff", "unknown_bank", names=[b.name for b in await context.store.banks.all()]))
+        return
+    chat_ids = await context.store.banks.officers(bank.id)
+    rows = [[(context.line("staff", "btn_revoke", chat_id=chat_id), ("revoke", bank.id, chat_id))] for chat_id in chat_ids]
+    await send(update, context.line("staff", "officers", bank=bank.name, chat_ids=chat_ids),
+               reply_markup=keyboard(rows) if rows else None)
+
+
+@staff_only
+async def revoke(update: Update, context: BotContext) -> None:
+    await answer_query(update)
+    _, bank_id, chat_id = update.callback_query.data
+    if await context.store.banks.revoke_officer(bank_id, chat_id, actor=f"user:{update.effective_user.id}"):
+        await push(context.bot, context.services, [Notification(chat_id, "staff", "revoked_officer")])
+    await send(update, context.line("staff", "revoked", chat_id=chat_id))
+
+
+@staff_only
+async def monitor(update: Update, context: BotContext) -> None:
+    """``/monitor``: the monitoring run now, as the daily job does it."""
+    notes = await run_monitoring(context.services, today())
+    sent = await push(context.bot, context.services, notes)
+    for pack in context.services.programs:
+        program = pack.program
+        monitoring = program.bank_monitoring
+        books = [BankBook(t.bank, t.loans, t.overdue_loans,
+                          bank_exposure(program, from_fen(t.issued_fen), from_fen(t.overdue_fen)))
+                 for t in await context.store.loans.bank_totals(pack.id, monitoring.overdue_days.value)]
+        fund = fund_status(program, from_fen(await context.store.claims.total_paid_fen(pack.id)),
+                           await context.store.programs.fund_resumed(pack.id))
+        await send(update, context.t("monitor", program=pack.meta.short_title, as_of=today().isoformat(), books=books,
+                                     fund=fund, overdue_days=monitoring.overdue_days.value,
+                                     warn=monitoring.warn_ratio.value, suspend=monitoring.suspend_ratio.value,
+                                     article=monitoring.warn_ratio.article))
+    await send(update, context.line("staff", "monitor_done", sent=sent))
+
+
+@staff_only
+async def fund_resume(update: Update, context: BotContext) -> None:
+    for pack in context.services.programs:
+        await push(context.bot, context.services,
+                   await resume_fund(context.services, pack, actor=f"user:{update.effective_user.id}"))
+
+
+@staff_only
+async def suspension_decided(update: Update, context: BotContext) -> None:
+    await answer_query(update)
+    _, approve, alert_id = update.callback_query.data
+    notes = await decide_suspension(context.services, alert_id, approve, today(), actor=f"user:{update.effective_user.id}")
+    if notes is None:
+        await send(update, context.line("staff", "already_decided"))
+        return
+    await update.callback_query.edit_message_reply_markup(None)
+    await push(context.bot, context.services, notes)
+
+
+async def _act(update: Update, context: BotContext, claim_no: str, action: str, **kwargs) -> bool:
+    try:
+        _, notes = await claims_workflow.act(context.services, claim_no, action, actor_role=STAFF_ROLE[action],
+                                             actor=f"user:{update.effective_user.id}", today=today(), **kwargs)
+    except (TransitionError, ClaimRefused) as exc:
+        await send(update, context.line("staff", "claim_action_refused", claim_no=claim_no,
+                                        code=getattr(exc, "code", "")))
+        return False
+    await push(context.bot, context.services, notes)
+    return True
+
+
+@staff_only
+async def claim_button(update: Update, context: BotContext) -> int:
+    """Buttons on a claim notice: start review, approve at the ceiling, mark paid, confirm return, close;
+    "other amount" and "reject" ask for the amount or the reason first."""
+    await answer_query(update)
+    _, action, claim_no = update.callback_query.data
+    await update.callback_query.edit_message_reply_markup(None)
+    if action in ("approve_other", "reject"):
+        context.user_data[KEY] = {"claim_no": claim_no, "action": action}
+        await reprompt(update, context)
+        return AMOUNT if action == "approve_other" else REASON
+    await _act(update, context, claim_no, action)
+    return ConversationHandler.END
+
+
+async def reprompt(update: Update, context: BotContext) -> None:
+    state = context.user_data.get(KEY)
+    if state is None:
+        return
+    claim = await context.store.claims.get(state["claim_no"])
+    macro = "ask_amount" if state["action"] == "approve_other" else "ask_reason"
+    await send(update, context.line("staff", macro, claim_no=claim.claim_no, ceiling=from_fen(claim.ceiling_fen)),
+               reply_markup=keyboard([[(context.line("common", "cancel"), CANCEL)]]))
+
+
+@staff_only
+async def amount_typed(update: Update, context: BotContext) -> int:
+    state = context.user_data[KEY]
+    raw = update.message.text
+    try:
+        amount = parse_amount(raw)
+    except AmountError as exc:
+        await send(update, context.line("errors", "amount", code=exc.code, field=context.line("staff", "amount_field"),
+                                        value=raw.strip()))
+        return AMOUNT
+    claim = await context.store.claims.get(state["claim_no"])
+    if amount > from_fen(claim.ceiling_fen):
+        await send(update, context.line("staff", "above_ceiling", ceiling=from_fen(claim.ceiling_fen)))
+        return AMOUNT
+    await _act(update, context, state["claim_no"], "approve", amount=Decimal(amount))
+    context.user_data.pop(KEY, None)
+    return ConversationHandler.END
+
+
+@staff_only
+async def reason_typed(update: Update, context: BotContext) -> int:
+    state = context.user_data.pop(KEY)
+    await _act(update, context, state["claim_no"], "reject", note=update.message.text.strip())
+    return ConversationHandler.END
+
+
+def handlers() -> list:
+    text = filters.TEXT & ~filters.COMMAND
+    return [
+        conversation(
+            "review",
+            entry_points=[CallbackQueryHandler(claim_button, pattern=data_is("claim"))],
+            states={AMOUNT: [MessageHandler(text, amount_typed)], REASON: [MessageHandler(text, reason_typed)]},
+            key=KEY,
+            reprompt=reprompt,
+        ),
+        CommandHandler("invite", invite),
+        CommandHandler("officers", officers),
+        CallbackQueryHandler(revoke, pattern=data_is("revoke")),
+        CommandHandler("monitor", monitor),
+        CommandHandler("fund_resume", fund_resume),
+        CallbackQueryHandler(suspension_decided, pattern=data_is("susp")),
+    ]

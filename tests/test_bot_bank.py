@@ -1,0 +1,346 @@
+"""The bank side end to end: invites, loan-book uploads, the monitoring loop and the claim lifecycle."""
+
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from bot.clock import now, today as shanghai_today
+from bot.services.loan_import import import_loan_book
+from bot.store.claims import NewClaim
+from tests.bot_harness import STAFF, BotHarness
+from tests.loan_books import CODE, csv_bytes, row
+
+OFFICER = 2001
+ENTERPRISE = 1001
+BANK = "示例银行"
+
+
+def book(total="10000000", overdue="0", days="15", bank=BANK, extra=()):
+    """A bank's book of ``total`` principal of which ``overdue`` is ``days`` overdue."""
+    rows = [row("OK1", bank=bank, principal=str(int(total) - int(overdue)), overdue_days="0")]
+    if int(overdue):
+        rows.append(row("OD1", bank=bank, principal=overdue, overdue_days=days))
+    return csv_bytes(rows + list(extra))
+
+
+@pytest.fixture
+async def bot(tmp_path):
+    harness = await BotHarness(tmp_path / "data").start()
+    yield harness
+    await harness.stop()
+
+
+async def join(bot, user=OFFICER, bank=BANK):
+    [reply] = await bot.send(STAFF, f"/invite {bank}")
+    payload = re.search(r"start=(inv-[\w-]+)", reply["text"]).group(1)
+    return await bot.send(user, f"/start {payload}"), payload
+
+
+async def bind_enterprise(bot):
+    await bot.send(ENTERPRISE, "/bind")
+    await bot.send(ENTERPRISE, CODE)
+    await bot.send(ENTERPRISE, "示例科技有限公司")
+
+
+def count(sent, marker):
+    return sum(marker in m.get("text", "") for m in sent)
+
+
+async def run_job(bot):
+    """The daily monitoring job itself, as the JobQueue would run it."""
+    mark = len(bot.fake.calls)
+    [job] = bot.app.job_queue.get_jobs_by_name("daily-monitoring")
+    await job.run(bot.app)
+    return mark
+
+
+# -- officers -----------------------------------------------------------------------------------
+
+async def test_an_invite_binds_an_officer_once(bot):
+    sent, payload = await join(bot)
+    assert "客户经理" in bot.texts(sent)
+    assert (await bot.services.store.banks.bank_of_officer(OFFICER)).name == BANK
+    assert "已经被使用过" in bot.texts(await bot.send(2002, f"/start {payload}"))
+    assert await bot.services.store.banks.bank_of_officer(2002) is None
+
+
+async def test_an_expired_or_unknown_invite_binds_nobody(bot):
+    store = bot.services.store
+    bank = await store.banks.ensure(BANK, actor="test")
+    await store.banks.create_invite(bank.id, "old", STAFF, (now() - timedelta(seconds=1)).isoformat())
+    assert "已过期" in bot.texts(await bot.send(OFFICER, "/start inv-old"))
+    assert "无效" in bot.texts(await bot.send(OFFICER, "/start inv-nothing"))
+    assert await store.banks.bank_of_officer(OFFICER) is None
+
+
+async def test_several_officers_per_bank_and_staff_can_revoke_one(bot):
+    await join(bot, OFFICER)
+    await join(bot, 2002)
+    text = bot.texts(await bot.send(STAFF, f"/officers {BANK}"))
+    assert "2001" in text and "2002" in text
+    mark = len(bot.fake.calls)
+    await bot.press(STAFF, "撤销 2001")
+    assert "撤销" in bot.texts(bot.fake.sent_since(mark, OFFICER))
+    assert await bot.services.store.banks.officers((await bot.services.store.banks.by_name(BANK)).id) == [2002]
+
+
+@pytest.mark.parametrize("command", ["/invite 示例银行", "/officers 示例银行", "/monitor", "/fund_resume"])
+async def test_staff_commands_are_refused_to_others(bot, command):
+    assert "只有工作人员" in bot.texts(await bot.send(OFFICER, command))
+
+
+# -- uploads ------------------------------------------------------------------------------------
+
+async def test_an_officer_uploads_a_book_and_gets_a_summary(bot):
+    await join(bot)
+    text = bot.texts(await bot.send_document(OFFICER, "book.csv", book(overdue="300000")))
+    assert "贷款台账已导入" in text and "占比3%" in text and "正常" in text
+
+
+async def test_an_xlsx_book_is_accepted_too(bot):
+    from tests.loan_books import xlsx_bytes
+    await join(bot)
+    assert "已导入" in bot.texts(await bot.send_document(OFFICER, "book.xlsx", xlsx_bytes([row("L1")])))
+
+
+async def test_only_officers_may_upload(bot):
+    assert "客户经理使用" in bot.texts(await bot.send_document(ENTERPRISE, "book.csv", book()))
+
+
+async def test_a_file_of_another_type_is_refused(bot):
+    await join(bot)
+    assert "不是台账文件" in bot.texts(await bot.send_document(OFFICER, "photo.pdf", b"%PDF"))
+
+
+async def test_a_bad_file_writes_nothing_and_lists_rows(bot):
+    await join(bot)
+    data = csv_bytes([row("L1"), row("L2", principal="abc"), row("L3", bank="别的银行")])
+    text = bot.texts(await bot.send_document(OFFICER, "book.csv", data))
+    assert "没有写入任何数据" in text and "第3行" in text and "第4行" in text
+    assert (await bot.services.store.db.fetchone("SELECT COUNT(*) FROM loans"))[0] == 0
+
+
+async def test_a_long_error_list_also_comes_as_a_file(bot):
+    await join(bot)
+    data = csv_bytes([row(f"L{i}", principal="x") for i in range(30)])
+    sent = await bot.send_document(OFFICER, "book.csv", data)
+    assert "另有10处" in bot.texts(sent)
+    assert any(c.method == "sendDocument" for c in bot.fake.calls)
+
+
+# -- the control loop: 5% / 8% / approval / all-clear ---------------------------------------------
+
+async def test_a_bank_crossing_5_then_8_percent_gets_each_notice_exactly_once(bot):
+    await join(bot)
+    first = len(bot.fake.calls)
+    await bot.send_document(OFFICER, "book.csv", book(overdue="500000"))
+    await bot.send_document(OFFICER, "book.csv", book(overdue="800000"))
+    await bot.send(STAFF, "/monitor")
+    await run_job(bot)
+    officer, staff = bot.fake.sent_since(first, OFFICER), bot.fake.sent_since(first, STAFF)
+    assert count(officer, "【预警】") == 1 and count(staff, "【预警】") == 1
+    assert count(staff, "【待审批】") == 1
+    assert count(officer, "【中止通知】") == 0
+    mark = len(bot.fake.calls)
+    await bot.press(STAFF, "同意中止")
+    assert count(bot.fake.sent_since(mark, OFFICER), "【中止通知】") == 1
+    assert count(bot.fake.sent_since(mark, STAFF), "【中止通知】") == 1
+    mark = len(bot.fake.calls)
+    await run_job(bot)
+    await bot.send_document(OFFICER, "book.csv", book(overdue="100000"))
+    await run_job(bot)
+    officer = bot.fake.sent_since(mark, OFFICER)
+    assert count(officer, "【解除】") == 1 and count(officer, "恢复正常") == 1
+    assert count(officer, "【预警】") == count(officer, "【中止通知】") == 0
+
+
+async def test_a_restart_does_not_resend_alerts(bot):
+    await join(bot)
+    await bot.send_document(OFFICER, "book.csv", book(overdue="500000"))
+    await bot.restart()
+    mark = await run_job(bot)
+    assert bot.fake.sent_since(mark) == []
+
+
+@pytest.mark.parametrize(("overdue", "days", "level"), [
+    ("499999", "15", "normal"), ("500000", "14", "normal"), ("500000", "15", "warning"),
+    ("799999", "15", "warning"), ("800000", "15", "suspend"),
+])
+async def test_both_sides_of_15_days_5_and_8_percent_through_the_job(bot, overdue, days, level):
+    await join(bot)
+    pack = bot.services.programs[0]
+    await import_loan_book(bot.services.store, pack, book(overdue=overdue, days=days), "b.csv",
+                           report_date=date(2026, 11, 1), actor="test")
+    mark = await run_job(bot)
+    staff = bot.fake.sent_since(mark, STAFF)
+    assert count(staff, "【预警】") == (level != "normal")
+    assert count(staff, "【待审批】") == (level == "suspend")
+
+
+async def test_a_pending_suspension_is_dropped_when_the_ratio_falls(bot):
+    await join(bot)
+    await bot.send_document(OFFICER, "book.csv", book(overdue="800000"))
+    mark = len(bot.fake.calls)
+    await bot.send_document(OFFICER, "book.csv", book(overdue="600000"))
+    assert count(bot.fake.sent_since(mark, STAFF), "中止申请已撤销") == 1
+    message, data = bot.fake.last_with_button(STAFF, "同意中止")
+    assert "已经处理过" in bot.texts(await bot.press_data(STAFF, message, data))
+
+
+async def test_only_staff_may_approve_a_suspension(bot):
+    await join(bot)
+    await bot.send_document(OFFICER, "book.csv", book(overdue="800000"))
+    message, data = bot.fake.last_with_button(STAFF, "同意中止")
+    forged = {**message, "chat": {"id": OFFICER, "type": "private"}}
+    assert "只有工作人员" in bot.texts(await bot.press_data(OFFICER, forged, data))
+    assert (await bot.services.store.banks.level("cq-jiangbei-2024", 1)).level == "warning"
+
+
+async def test_status_shows_the_ratio_against_the_lines(bot):
+    await join(bot)
+    await bot.send_document(OFFICER, "book.csv", book(overdue="600000", days="20"))
+    text = bot.texts(await bot.send(OFFICER, "/status"))
+    assert "6%" in text and "预警线5%" in text and "中止线8%" in text and "OD1" in text
+
+
+# -- claims -------------------------------------------------------------------------------------
+
+async def file_claim(bot, loan_id="OD1", loss="50万"):
+    await bot.send(OFFICER, "/file_claim")
+    await bot.press(OFFICER, loan_id)
+    return await bot.send(OFFICER, loss)
+
+
+async def test_a_claim_needs_60_days_overdue(bot):
+    await join(bot)
+    await bot.send_document(OFFICER, "book.csv", book(overdue="1000000", days="59"))
+    text = bot.texts(await file_claim(bot))
+    assert "不符合补偿条件" in text and "第十七条" in text
+    await bot.send_document(OFFICER, "book.csv", book(overdue="1000000", days="60"))
+    text = bot.texts(await file_claim(bot))
+    assert "请确认补偿申请" in text and "150,000.00元" in text
+
+
+async def test_a_claim_goes_from_filed_to_returned_with_every_party_told_once(bot):
+    await join(bot)
+    await bind_enterprise(bot)
+    await bot.send_document(OFFICER, "book.csv", book(overdue="1000000", days="90"))
+    await file_claim(bot, loss="100万")
+    mark = len(bot.fake.calls)
+    filed = await bot.press(OFFICER, "提交申请")
+    claim_no = re.search(r"C\d{13}", bot.texts(filed)).group(0)
+    steps = [(None, "已提交"), ("开始审核", "开始审核"), ("按上限同意", "已同意补偿"), ("标记已拨付", "已拨付")]
+    for button, says in steps:
+        if button:
+            mark = len(bot.fake.calls)
+            await bot.press(STAFF, button)
+        assert count(bot.fake.sent_since(mark, ENTERPRISE), says) == 1, button
+        assert count(bot.fake.sent_since(mark, OFFICER), says) == 1, button
+    claim = await bot.services.store.claims.get(claim_no)
+    assert (claim.status, claim.paid_fen) == ("paid", 30_000_000)
+    mark = len(bot.fake.calls)
+    await bot.send(OFFICER, f"/recovery {claim_no} 10万")
+    text = bot.texts(bot.fake.sent_since(mark, ENTERPRISE))
+    assert "30,000.00元" in text and (shanghai_today() + timedelta(days=30)).isoformat()[:7] in text
+    assert count(bot.fake.sent_since(mark, STAFF), "追偿") == 1
+    mark = len(bot.fake.calls)
+    await bot.press(STAFF, "确认已返还")
+    assert count(bot.fake.sent_since(mark, OFFICER), "已返还") == 1
+    assert count(bot.fake.sent_since(mark, ENTERPRISE), "已返还") == 1
+    assert (await bot.services.store.claims.get(claim_no)).status == "recovery_returned"
+    assert "追偿款已返还" in bot.texts(await bot.send(ENTERPRISE, "/claims"))
+
+
+async def test_staff_may_approve_less_but_not_more_than_the_ceiling(bot):
+    await join(bot)
+    await bot.send_document(OFFICER, "book.csv", book(overdue="1000000", days="90"))
+    await file_claim(bot, loss="100万")
+    await bot.press(OFFICER, "提交申请")
+    await bot.press(STAFF, "开始审核")
+    await bot.press(STAFF, "其他金额")
+    assert "不能高于测算上限" in bot.texts(await bot.send(STAFF, "30.01万"))
+    await bot.send(STAFF, "20万")
+    [claim] = await bot.services.store.claims.for_bank(1)
+    assert claim.approved_fen == 20_000_000
+
+
+async def test_a_rejected_claim_carries_its_reason_to_the_bank(bot):
+    await join(bot)
+    await bot.send_document(OFFICER, "book.csv", book(overdue="1000000", days="90"))
+    await file_claim(bot)
+    await bot.press(OFFICER, "提交申请")
+    await bot.press(STAFF, "驳回")
+    mark = len(bot.fake.calls)
+    await bot.send(STAFF, "材料不全")
+    assert "材料不全" in bot.texts(bot.fake.sent_since(mark, OFFICER))
+
+
+async def test_a_second_claim_on_the_same_loan_is_refused(bot):
+    await join(bot)
+    await bot.send_document(OFFICER, "book.csv", book(overdue="1000000", days="90"))
+    await file_claim(bot)
+    await bot.press(OFFICER, "提交申请")
+    assert "已有未结的补偿申请" in bot.texts(await file_claim(bot))
+
+
+async def _paid(bot, fen, code=CODE):
+    store = bot.services.store
+    bank = await store.banks.ensure(BANK, actor="test")
+    claim = await store.claims.file(NewClaim("cq-jiangbei-2024", bank.id, f"P{fen}", code, "x", fen, fen, 90, fen), "t")
+    for source, target in [("filed", "under_review"), ("under_review", "approved")]:
+        await store.claims.transition(claim.claim_no, source, target, "t", "step")
+    await store.claims.transition(claim.claim_no, "approved", "paid", "t", "pay", paid_fen=fen, paid_on="2025-06-01")
+
+
+@pytest.mark.parametrize(("paid_fen", "paused"), [(599_999_999, False), (600_000_000, True)])
+async def test_the_fund_pause_level_through_the_job(bot, paid_fen, paused):
+    await join(bot)
+    await _paid(bot, paid_fen, code="9144030071526726XG")
+    mark = await run_job(bot)
+    assert count(bot.fake.sent_since(mark, OFFICER), "【暂停】") == int(paused)
+    assert count(bot.fake.sent_since(mark, STAFF), "【暂停】") == int(paused)
+    mark = await run_job(bot)
+    assert count(bot.fake.sent_since(mark), "【暂停】") == 0
+
+
+async def test_a_paused_fund_refuses_claims_until_staff_resume(bot):
+    await join(bot)
+    await _paid(bot, 600_000_000, code="9144030071526726XG")
+    await bot.send_document(OFFICER, "book.csv", book(overdue="1000000", days="90"))
+    assert "第十九条" in bot.texts(await file_claim(bot))
+    mark = len(bot.fake.calls)
+    await bot.send(STAFF, "/fund_resume")
+    assert count(bot.fake.sent_since(mark, OFFICER), "【恢复】") == 1
+    assert "请确认补偿申请" in bot.texts(await file_claim(bot))
+
+
+async def test_loans_issued_after_a_suspension_cannot_be_claimed(bot):
+    await join(bot)
+    today = shanghai_today()
+    await bot.send_document(OFFICER, "book.csv", book(overdue="800000", days="90"))
+    await bot.press(STAFF, "同意中止")
+    extra = [row("NEW", bank=BANK, principal="100000", overdue_days="90", issued_on=today.isoformat(),
+                  due_on=today.isoformat())]
+    await bot.send_document(OFFICER, "book.csv", book(overdue="800000", days="90", extra=extra))
+    assert "不在补偿范围" in bot.texts(await file_claim(bot, "NEW", "5万"))
+    assert "请确认补偿申请" in bot.texts(await file_claim(bot, "OD1", "5万"))
+
+
+@pytest.mark.parametrize(("days_before", "reminded"), [(8, False), (7, True), (1, True), (0, True)])
+async def test_recovery_return_reminders_7_and_1_days_before_and_on_the_day(bot, monkeypatch, days_before, reminded):
+    await join(bot)
+    await bot.send_document(OFFICER, "book.csv", book(overdue="1000000", days="90"))
+    await file_claim(bot, loss="100万")
+    await bot.press(OFFICER, "提交申请")
+    for button in ("开始审核", "按上限同意", "标记已拨付"):
+        await bot.press(STAFF, button)
+    [claim] = await bot.services.store.claims.for_bank(1)
+    await bot.send(OFFICER, f"/recovery {claim.claim_no} 10万")
+    [recovery] = await bot.services.store.claims.open_recoveries()
+    day = date.fromisoformat(recovery.deadline) - timedelta(days=days_before)
+    monkeypatch.setattr("handlers.jobs.today", lambda: day)
+    mark = await run_job(bot)
+    assert count(bot.fake.sent_since(mark, OFFICER), "【提醒】") == int(reminded)
+    mark = await run_job(bot)
+    assert count(bot.fake.sent_since(mark, OFFICER), "【提醒】") == 0
