@@ -73,3 +73,10 @@ def build_application(settings: Settings, *, services: Services | None = None, r
 
 def run_polling(settings: Settings) -> None:
     build_application(settings).run_polling(allowed_updates=Update.ALL_TYPES)
+
+
+def run_webhook(settings: Settings, url: str, listen: str, port: int) -> None:
+    """Telegram posts updates to ``url``; the secret path is derived from the token."""
+    path = settings.telegram_bot_token.split(":", 1)[-1]
+    build_application(settings).run_webhook(listen=listen, port=port, url_path=path,
+                                            webhook_url=f"{url.rstrip('/')}/{path}", allowed_updates=Update.ALL_TYPES)

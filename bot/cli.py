@@ -7,6 +7,7 @@ configured language. Bad input exits with status 2 and a message saying what to 
 
 import argparse
 import asyncio
+import errno
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -248,6 +249,32 @@ def cmd_ask(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sandbox(ctx: Context, args: argparse.Namespace) -> int:
+    """The bot against the local sandbox, with the web chat."""
+    from bot.sandbox.runner import NotLoopback, run_sandbox
+    try:
+        run_sandbox(ctx.settings, args.host, args.port, args.demo)
+    except NotLoopback:
+        raise CliError("not_loopback", ctx.line("sandbox", "not_loopback", host=args.host)) from None
+    except OSError as exc:
+        if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+            raise CliError("port_busy", ctx.line("sandbox", "port_busy", port=args.port)) from None
+        raise
+    return 0
+
+
+def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
+    """The bot on Telegram: long polling, or a webhook with ``--webhook URL``."""
+    if not ctx.settings.telegram_bot_token:
+        raise CliError("need_token", ctx.line("sandbox", "need_token"))
+    from bot.app import run_polling, run_webhook
+    if args.webhook:
+        run_webhook(ctx.settings, args.webhook, args.listen, args.port)
+    else:
+        run_polling(ctx.settings)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ipbot", description="知识产权质押融资风险补偿助手 / IP-pledge risk-compensation assistant")
     parser.add_argument("--lang", choices=("zh", "en"), help="language of the output (default: IPBOT_LOCALE)")
@@ -267,6 +294,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--paid-this-year", help="compensation the enterprise already received this year")
     p.add_argument("--fund-paid", help="the fund's cumulative compensation so far")
     p.add_argument("--ip-pledged", help="the IP-pledged part of a mixed-collateral loan")
+
+    p = sub.add_parser("sandbox", help="run the bot against a local Bot API sandbox with a web chat (no Telegram)")
+    p.set_defaults(func=cmd_sandbox, json=False)
+    p.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--demo", action="store_true", help="seed users 1001 (enterprise), 2001 (bank officer), 9001 (staff)")
+
+    p = sub.add_parser("run", help="run the bot on Telegram (needs TELEGRAM_BOT_TOKEN)")
+    p.set_defaults(func=cmd_run, json=False)
+    p.add_argument("--webhook", metavar="URL", help="use a webhook at URL instead of long polling")
+    p.add_argument("--listen", default="0.0.0.0", help="webhook: address to listen on")
+    p.add_argument("--port", type=int, default=8443, help="webhook: port to listen on")
 
     p = command("ask", cmd_ask, "answer a policy question from the policy texts")
     p.add_argument("question")
@@ -304,10 +343,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 0
     settings = Settings()
+    if not getattr(args, "func", None):
+        args = parser.parse_args(["run" if settings.telegram_bot_token else "sandbox"])
     ctx = Context(settings, {}, args.lang or settings.locale, bool(getattr(args, "json", False)))
     try:
         ctx.packs = load_packs(settings.policy_dir)

@@ -1,0 +1,453 @@
+"""A local stand-in for Telegram: the Bot API methods the bot uses, in the Bot API's JSON shapes and error
+format, at ``/bot<TOKEN>/<method>`` and ``/file/bot<TOKEN>/<path>``; the client API of design.md at
+``/sandbox/api/...``; and a web chat at ``/``. The unchanged PTB Application talks to it via ``base_url``.
+
+State lives in memory; uploaded and sent files under the data directory.
+"""
+
+import asyncio
+import itertools
+import json
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+BOT_USER = {"id": 1000000, "is_bot": True, "first_name": "ipbot sandbox", "username": "ipbot_sandbox_bot",
+            "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
+MAX_WAIT = 60
+
+
+class ApiError(Exception):
+    def __init__(self, code: int, description: str):
+        super().__init__(description)
+        self.code = code
+        self.description = description
+
+
+@dataclass
+class Record:
+    """One message in a private chat, as the sandbox keeps it."""
+
+    message_id: int
+    chat_id: int
+    sender: str
+    text: str = ""
+    reply_markup: dict | None = None
+    parse_mode: str | None = None
+    photo: str | None = None
+    document: dict | None = None
+    edited: bool = False
+    edit_seq: int = 0
+    date: int = field(default_factory=lambda: int(time.time()))
+
+    def client(self) -> dict:
+        """The client API's shape (design.md)."""
+        buttons = [[{"text": b.get("text", ""), "data": b.get("callback_data")} for b in row]
+                   for row in (self.reply_markup or {}).get("inline_keyboard", [])]
+        return {"message_id": self.message_id, "from": self.sender, "text": self.text, "buttons": buttons,
+                "photo": self.photo and f"/sandbox/files/{self.photo}",
+                "document": self.document and f"/sandbox/files/{self.document['file_id']}/{self.document['file_name']}",
+                "edited": self.edited}
+
+
+class Sandbox:
+    def __init__(self, token: str, files_dir: Path):
+        self.token = token
+        self.files_dir = files_dir
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        self.updates: list[dict] = []
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1)
+        self._edit_seq = itertools.count(1)
+        self.edit_seq = 0
+        self.chats: dict[int, list[Record]] = {}
+        self.records: dict[int, Record] = {}
+        self.files: dict[str, dict] = {}
+        self.changed = asyncio.Condition()
+
+    # -- shared pieces ----------------------------------------------------------------------------
+
+    def open_chat(self, user_id: int) -> None:
+        """A user has started the bot: the bot may now write to them."""
+        self.chats.setdefault(user_id, [])
+
+    def _user(self, user_id: int) -> dict:
+        return {"id": user_id, "is_bot": False, "first_name": f"用户{user_id}", "language_code": "zh-hans"}
+
+    def _chat(self, user_id: int) -> dict:
+        return {"id": user_id, "type": "private", "first_name": f"用户{user_id}"}
+
+    async def _notify(self) -> None:
+        async with self.changed:
+            self.changed.notify_all()
+
+    def _store(self, record: Record) -> Record:
+        self.records[record.message_id] = record
+        self.chats.setdefault(record.chat_id, []).append(record)
+        return record
+
+    def api_message(self, record: Record) -> dict:
+        """The Bot API's Message object for a record."""
+        message: dict[str, Any] = {"message_id": record.message_id, "date": record.date, "chat": self._chat(record.chat_id),
+                                   "from": BOT_USER if record.sender == "bot" else self._user(record.chat_id)}
+        if record.document:
+            message["document"] = {k: record.document[k] for k in ("file_id", "file_unique_id", "file_name", "file_size")}
+        if record.photo:
+            message["photo"] = [{"file_id": record.photo.split("/")[0], "file_unique_id": record.photo.split("/")[0],
+                                 "width": 1, "height": 1}]
+        if record.document or record.photo:
+            if record.text:
+                message["caption"] = record.text
+        else:
+            message["text"] = record.text
+            if record.text.startswith("/") and record.sender == "user":
+                message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(record.text.split()[0])}]
+        if record.reply_markup:
+            message["reply_markup"] = record.reply_markup
+        if record.edited:
+            message["edit_date"] = int(time.time())
+        return message
+
+    async def _push_update(self, payload: dict) -> None:
+        self.updates.append({"update_id": next(self._update_ids), **payload})
+        await self._notify()
+
+    def _save_file(self, name: str, data: bytes) -> dict:
+        file_id = uuid.uuid4().hex
+        safe = re.sub(r"[^\w.\-]", "_", name) or "file"
+        (self.files_dir / file_id).mkdir()
+        (self.files_dir / file_id / safe).write_bytes(data)
+        meta = {"file_id": file_id, "file_unique_id": file_id[:16], "file_name": safe, "file_size": len(data),
+                "file_path": f"documents/{file_id}/{safe}"}
+        self.files[file_id] = meta
+        return meta
+
+    # -- the client side (the web chat, tests, benchmarks) ---------------------------------------
+
+    async def client_send(self, user_id: int, text: str) -> int:
+        self.open_chat(user_id)
+        record = self._store(Record(next(self._message_ids), user_id, "user", text))
+        await self._push_update({"message": self.api_message(record)})
+        return record.message_id
+
+    async def client_upload(self, user_id: int, name: str, data: bytes, caption: str = "") -> int:
+        self.open_chat(user_id)
+        meta = self._save_file(name, data)
+        record = self._store(Record(next(self._message_ids), user_id, "user", caption, document=meta))
+        await self._push_update({"message": self.api_message(record)})
+        return record.message_id
+
+    async def client_press(self, user_id: int, message_id: int, data: str) -> None:
+        record = self.records.get(message_id)
+        if record is None or record.chat_id != user_id or record.sender != "bot":
+            raise ApiError(400, "no such bot message in this chat")
+        query = {"id": uuid.uuid4().hex, "from": self._user(user_id), "chat_instance": str(user_id),
+                 "message": self.api_message(record), "data": data}
+        await self._push_update({"callback_query": query})
+
+    async def client_messages(self, user_id: int, after: int, wait: float, edits_after: int | None) -> list[dict]:
+        def fresh() -> list[Record]:
+            chat = self.chats.get(user_id, [])
+            return [r for r in chat if r.message_id > after or (edits_after is not None and r.edit_seq > edits_after)]
+
+        if not fresh() and wait > 0:
+            async with self.changed:
+                try:
+                    await asyncio.wait_for(self.changed.wait_for(lambda: bool(fresh())), timeout=min(wait, MAX_WAIT))
+                except TimeoutError:
+                    pass
+        return [r.client() for r in fresh()]
+
+    # -- the Bot API -----------------------------------------------------------------------------
+
+    def _chat_id(self, params: dict) -> int:
+        chat_id = params.get("chat_id")
+        if chat_id is None:
+            raise ApiError(400, "Bad Request: chat_id is empty")
+        if int(chat_id) not in self.chats:
+            raise ApiError(400, "Bad Request: chat not found")
+        return int(chat_id)
+
+    def _markup(self, params: dict) -> dict | None:
+        markup = params.get("reply_markup")
+        if markup is not None and not isinstance(markup, dict):
+            raise ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
+        return markup
+
+    def _bot_record(self, params: dict) -> Record:
+        chat_id = self._chat_id(params)
+        record = self.records.get(int(params.get("message_id") or 0))
+        if record is None or record.chat_id != chat_id:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        return record
+
+    async def _edited(self, record: Record) -> dict:
+        record.edited = True
+        record.edit_seq = self.edit_seq = next(self._edit_seq)
+        await self._notify()
+        return self.api_message(record)
+
+    async def call(self, method: str, params: dict, files: dict[str, tuple[str, bytes]]) -> Any:
+        handler = getattr(self, f"api_{method}", None)
+        if handler is None:
+            raise ApiError(404, "Not Found")
+        return await handler(params, files)
+
+    async def api_getMe(self, params, files):
+        return BOT_USER
+
+    async def api_logOut(self, params, files):
+        return True
+
+    async def api_close(self, params, files):
+        return True
+
+    async def api_deleteWebhook(self, params, files):
+        return True
+
+    async def api_getWebhookInfo(self, params, files):
+        return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self.updates)}
+
+    async def api_setMyCommands(self, params, files):
+        if not isinstance(params.get("commands"), list):
+            raise ApiError(400, "Bad Request: commands must be a list")
+        return True
+
+    async def api_deleteMyCommands(self, params, files):
+        return True
+
+    async def api_getMyCommands(self, params, files):
+        return []
+
+    async def api_sendChatAction(self, params, files):
+        self._chat_id(params)
+        return True
+
+    async def api_answerCallbackQuery(self, params, files):
+        if not params.get("callback_query_id"):
+            raise ApiError(400, "Bad Request: query ID is invalid")
+        return True
+
+    async def api_getUpdates(self, params, files):
+        offset = int(params.get("offset") or 0)
+        if offset > 0:
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+        timeout = min(float(params.get("timeout") or 0), MAX_WAIT)
+        if not self.updates and timeout > 0:
+            async with self.changed:
+                try:
+                    await asyncio.wait_for(self.changed.wait_for(lambda: bool(self.updates)), timeout=timeout)
+                except TimeoutError:
+                    pass
+        allowed = params.get("allowed_updates")
+        updates = [u for u in self.updates if not allowed or any(k in allowed for k in u if k != "update_id")]
+        return updates[: int(params.get("limit") or 100)]
+
+    async def api_sendMessage(self, params, files):
+        chat_id = self._chat_id(params)
+        text = params.get("text")
+        if not text:
+            raise ApiError(400, "Bad Request: message text is empty")
+        if len(text) > 4096:
+            raise ApiError(400, "Bad Request: message is too long")
+        record = self._store(Record(next(self._message_ids), chat_id, "bot", text, self._markup(params),
+                                    params.get("parse_mode")))
+        await self._notify()
+        return self.api_message(record)
+
+    async def _send_file(self, kind: str, params: dict, files: dict):
+        chat_id = self._chat_id(params)
+        if kind in files:
+            name, data = files[kind]
+            meta = self._save_file(name, data)
+        elif isinstance(params.get(kind), str) and params[kind] in self.files:
+            meta = self.files[params[kind]]
+        else:
+            raise ApiError(400, f"Bad Request: there is no {kind} in the request")
+        record = Record(next(self._message_ids), chat_id, "bot", params.get("caption") or "", self._markup(params),
+                        params.get("parse_mode"))
+        if kind == "photo":
+            record.photo = f"{meta['file_id']}/{meta['file_name']}"
+        else:
+            record.document = meta
+        self._store(record)
+        await self._notify()
+        return self.api_message(record)
+
+    async def api_sendDocument(self, params, files):
+        return await self._send_file("document", params, files)
+
+    async def api_sendPhoto(self, params, files):
+        return await self._send_file("photo", params, files)
+
+    async def api_editMessageText(self, params, files):
+        record = self._bot_record(params)
+        text = params.get("text")
+        if not text:
+            raise ApiError(400, "Bad Request: message text is empty")
+        markup = self._markup(params)
+        if text == record.text and markup == record.reply_markup:
+            raise ApiError(400, "Bad Request: message is not modified: specified new message content and reply "
+                                "markup are exactly the same as a current content and reply markup of the message")
+        record.text, record.reply_markup, record.parse_mode = text, markup, params.get("parse_mode")
+        return await self._edited(record)
+
+    async def api_editMessageReplyMarkup(self, params, files):
+        record = self._bot_record(params)
+        markup = self._markup(params)
+        if markup == record.reply_markup:
+            raise ApiError(400, "Bad Request: message is not modified")
+        record.reply_markup = markup
+        return await self._edited(record)
+
+    async def api_getFile(self, params, files):
+        meta = self.files.get(str(params.get("file_id")))
+        if meta is None:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        return {k: meta[k] for k in ("file_id", "file_unique_id", "file_size", "file_path")}
+
+    def file_path(self, path: str) -> Path | None:
+        match = re.fullmatch(r"(?:documents/)?([0-9a-f]{32})/([\w.\-]+)", path)
+        if not match or match.group(1) not in self.files:
+            return None
+        return self.files_dir / match.group(1) / match.group(2)
+
+
+# -- HTTP ------------------------------------------------------------------------------------------
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+async def _params(request: web.Request) -> tuple[dict, dict[str, tuple[str, bytes]]]:
+    params: dict[str, Any] = dict(request.query)
+    files: dict[str, tuple[str, bytes]] = {}
+    if request.content_type == "application/json":
+        params.update(await request.json())
+    elif request.method == "POST":
+        form = await request.post()
+        for key, value in form.items():
+            if isinstance(value, web.FileField):
+                files[key] = (value.filename or key, value.file.read())
+            else:
+                params[key] = value
+    return {k: _decode(v) for k, v in params.items()}, files
+
+
+def _error(code: int, description: str) -> web.Response:
+    return web.json_response({"ok": False, "error_code": code, "description": description}, status=code)
+
+
+def create_app(sandbox: Sandbox) -> web.Application:
+    routes = web.RouteTableDef()
+
+    def check_token(request: web.Request) -> None:
+        if request.match_info["token"] != sandbox.token:
+            raise ApiError(401, "Unauthorized")
+
+    @routes.route("*", r"/bot{token}/{method}")
+    async def bot_api(request: web.Request) -> web.Response:
+        try:
+            check_token(request)
+            params, files = await _params(request)
+            result = await sandbox.call(request.match_info["method"], params, files)
+        except ApiError as exc:
+            return _error(exc.code, exc.description)
+        except (ValueError, TypeError) as exc:
+            return _error(400, f"Bad Request: {exc}")
+        return web.json_response({"ok": True, "result": result})
+
+    @routes.get(r"/file/bot{token}/{path:.+}")
+    async def bot_file(request: web.Request) -> web.StreamResponse:
+        try:
+            check_token(request)
+        except ApiError as exc:
+            return _error(exc.code, exc.description)
+        path = sandbox.file_path(request.match_info["path"])
+        return web.FileResponse(path) if path and path.exists() else _error(404, "Not Found")
+
+    @routes.get(r"/sandbox/files/{path:.+}")
+    async def client_file(request: web.Request) -> web.StreamResponse:
+        path = sandbox.file_path(request.match_info["path"])
+        return web.FileResponse(path) if path and path.exists() else web.Response(status=404)
+
+    def bad(message: str) -> web.Response:
+        return web.json_response({"ok": False, "error": message}, status=400)
+
+    def user_id_of(value: Any) -> int:
+        user_id = int(value)
+        if user_id <= 0:
+            raise ValueError("user_id must be a positive integer")
+        return user_id
+
+    @routes.post("/sandbox/api/send")
+    async def send(request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+            user_id = user_id_of(body["user_id"])
+            text = body["text"]
+            if not isinstance(text, str) or not text.strip() or len(text) > 4096:
+                return bad("text must be 1 to 4096 characters")
+        except (ValueError, KeyError, TypeError) as exc:
+            return bad(f"send needs {{user_id: int, text: str}}: {exc}")
+        return web.json_response({"ok": True, "message_id": await sandbox.client_send(user_id, text)})
+
+    @routes.post("/sandbox/api/press")
+    async def press(request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+            await sandbox.client_press(user_id_of(body["user_id"]), int(body["message_id"]), str(body["data"]))
+        except ApiError as exc:
+            return bad(exc.description)
+        except (ValueError, KeyError, TypeError) as exc:
+            return bad(f"press needs {{user_id: int, message_id: int, data: str}}: {exc}")
+        return web.json_response({"ok": True})
+
+    @routes.post("/sandbox/api/upload")
+    async def upload(request: web.Request) -> web.Response:
+        try:
+            form = await request.post()
+            user_id = user_id_of(form["user_id"])
+            file = form["file"]
+            if not isinstance(file, web.FileField):
+                return bad("file must be a file")
+        except (ValueError, KeyError, TypeError) as exc:
+            return bad(f"upload needs multipart user_id and file: {exc}")
+        message_id = await sandbox.client_upload(user_id, file.filename or "file", file.file.read(),
+                                                 str(form.get("caption") or ""))
+        return web.json_response({"ok": True, "message_id": message_id})
+
+    @routes.get("/sandbox/api/messages")
+    async def messages(request: web.Request) -> web.Response:
+        try:
+            user_id = user_id_of(request.query["user_id"])
+            after = int(request.query.get("after", 0))
+            wait = float(request.query.get("wait", 0))
+            edits_after = int(request.query["edits_after"]) if "edits_after" in request.query else None
+        except (ValueError, KeyError) as exc:
+            return bad(f"messages needs user_id, optional after and wait: {exc}")
+        found = await sandbox.client_messages(user_id, after, wait, edits_after)
+        body: dict[str, Any] = {"messages": found}
+        if edits_after is not None:
+            body["edit_seq"] = sandbox.edit_seq
+        return web.json_response(body)
+
+    @routes.get("/")
+    async def index(request: web.Request) -> web.Response:
+        page = resources.files("bot.sandbox").joinpath("static/index.html").read_text(encoding="utf-8")
+        return web.Response(text=page, content_type="text/html", charset="utf-8")
+
+    app = web.Application(client_max_size=50 * 1024 * 1024)
+    app.add_routes(routes)
+    return app

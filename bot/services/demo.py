@@ -1,0 +1,28 @@
+"""The sandbox's ``--demo`` world: an enterprise (user 1001), a bank officer (2001), staff (9001) and a
+loan book for the demo bank below the 5% line."""
+
+from datetime import date
+from importlib import resources
+
+from bot.rules.credit_code import check_credit_code
+from bot.services.container import Services
+from bot.services.loan_import import import_loan_book
+
+ENTERPRISE_USER, OFFICER_USER, STAFF_USER = 1001, 2001, 9001
+ENTERPRISE_CODE, ENTERPRISE_NAME = "91350100M000100Y43", "示例科技有限公司"
+BANK = "示例银行"
+ACTOR = "sandbox:demo"
+
+
+async def seed_demo(services: Services, today: date) -> None:
+    """Idempotent: running it again on the same data directory changes nothing but the book's date."""
+    store = services.store
+    for user in (ENTERPRISE_USER, OFFICER_USER, STAFF_USER):
+        await store.chats.ensure(user)
+    enterprise = await store.enterprises.register(ENTERPRISE_CODE, ENTERPRISE_NAME, ACTOR,
+                                                  code_checked=check_credit_code(ENTERPRISE_CODE).valid)
+    await store.enterprises.bind_chat(enterprise.id, ENTERPRISE_USER, "active", ACTOR)
+    bank = await store.banks.ensure(BANK, ACTOR)
+    await store.banks.add_officer(bank.id, OFFICER_USER, ACTOR)
+    book = resources.files("bot.sandbox").joinpath("demo_book.csv").read_bytes()
+    await import_loan_book(store, services.programs[0], book, "demo_book.csv", report_date=today, actor=ACTOR)
