@@ -253,7 +253,7 @@ def cmd_sandbox(ctx: Context, args: argparse.Namespace) -> int:
     """The bot against the local sandbox, with the web chat."""
     from bot.sandbox.runner import NotLoopback, run_sandbox
     try:
-        run_sandbox(ctx.settings, args.host, args.port, args.demo)
+        run_sandbox(ctx.settings, args.host, args.port, args.demo, rate_limit=not args.no_rate_limit)
     except NotLoopback:
         raise CliError("not_loopback", ctx.line("sandbox", "not_loopback", host=args.host)) from None
     except OSError as exc:
@@ -300,6 +300,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--demo", action="store_true", help="seed users 1001 (enterprise), 2001 (bank officer), 9001 (staff)")
+    p.add_argument("--no-rate-limit", action="store_true",
+                   help="do not pace calls to Telegram's 30 messages/s (for benchmarks; the sandbox has no limit)")
 
     p = sub.add_parser("run", help="run the bot on Telegram (needs TELEGRAM_BOT_TOKEN)")
     p.set_defaults(func=cmd_run, json=False)

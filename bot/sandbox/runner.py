@@ -33,7 +33,8 @@ def check_loopback(host: str) -> None:
         raise NotLoopback(host)
 
 
-async def serve(settings: Settings, host: str, port: int, demo: bool, stop: asyncio.Event | None = None) -> None:
+async def serve(settings: Settings, host: str, port: int, demo: bool, *, rate_limit: bool = True,
+                stop: asyncio.Event | None = None) -> None:
     check_loopback(host)
     if demo and STAFF_USER not in settings.staff_ids:
         settings = settings.model_copy(update={"staff_ids": [*settings.staff_ids, STAFF_USER]})
@@ -48,7 +49,8 @@ async def serve(settings: Settings, host: str, port: int, demo: bool, stop: asyn
         for user in (ENTERPRISE_USER, OFFICER_USER, STAFF_USER):
             sandbox.open_chat(user)
     base = f"http://{host}:{port}"
-    app = build_application(settings, services=services, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot")
+    app = build_application(settings, services=services, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot",
+                            rate_limiter=rate_limit)
     await app.initialize()
     await app.post_init(app)
     await app.updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=POLL_TIMEOUT, poll_interval=0)
@@ -68,5 +70,5 @@ async def serve(settings: Settings, host: str, port: int, demo: bool, stop: asyn
         await runner.cleanup()
 
 
-def run_sandbox(settings: Settings, host: str, port: int, demo: bool) -> None:
-    asyncio.run(serve(settings, host, port, demo))
+def run_sandbox(settings: Settings, host: str, port: int, demo: bool, rate_limit: bool = True) -> None:
+    asyncio.run(serve(settings, host, port, demo, rate_limit=rate_limit))

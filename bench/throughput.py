@@ -1,0 +1,149 @@
+"""Throughput through the sandbox over HTTP: N users (default 200) each send 20 messages.
+
+Runs of the same load: the real bot doing the self-check (/check, then a button per question), and a
+bare PTB echo bot on the same sandbox, both unpaced; then the real bot paced by its Telegram rate limiter
+(30 calls/s with a chat_id: a self-check step makes two, so it caps near 15 steps/s by design). Prints updates/s and p50/p99 reply latency for each, their
+ratio, and the CPU each process used, which says which side is the bottleneck (a load generator with one
+Python HTTP client tops out near 350 requests/s on these machines; see design.md).
+Run: .venv/bin/python bench/throughput.py [--users 200] [--messages 20]
+"""
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.sandbox_process import free_port  # noqa: E402
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _serve_echo(port: int, data_dir: Path) -> None:
+    from aiohttp import web
+    from telegram import Update
+    from telegram.ext import ApplicationBuilder, MessageHandler, filters
+
+    from bot.app import SANDBOX_TOKEN
+    from bot.sandbox.server import Sandbox, create_app
+
+    sandbox = Sandbox(SANDBOX_TOKEN, data_dir / "files")
+    runner = web.AppRunner(create_app(sandbox), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    base = f"http://127.0.0.1:{port}"
+    app = ApplicationBuilder().token(SANDBOX_TOKEN).base_url(f"{base}/bot").base_file_url(f"{base}/file/bot").build()
+
+    async def echo(update, context):
+        await update.message.reply_text(update.message.text)
+
+    app.add_handler(MessageHandler(filters.TEXT, echo))
+    await app.initialize()
+    await app.updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=10, poll_interval=0)
+    await app.start()
+    print(f"ready {base}", flush=True)
+    await asyncio.Event().wait()
+
+
+def _start(kind: str, data_dir: Path, rate_limit: bool) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {**os.environ, "IPBOT_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    if kind == "selfcheck":
+        args = [sys.executable, "-m", "bot", "sandbox", "--port", str(port)] + ([] if rate_limit else ["--no-rate-limit"])
+    else:
+        args = [sys.executable, __file__, "--serve-echo", str(port)]
+    process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    process.stdout.readline()
+    return process, f"http://127.0.0.1:{port}"
+
+
+async def _reply(client: httpx.AsyncClient, user: int, after: int) -> dict:
+    while True:
+        response = await client.get("/sandbox/api/messages", params={"user_id": user, "after": after, "wait": 30})
+        bots = [m for m in response.json()["messages"] if m["from"] == "bot" and m["message_id"] > after]
+        if bots:
+            return bots[-1]
+
+
+async def _user(client: httpx.AsyncClient, user: int, messages: int, kind: str, latencies: list[float]) -> None:
+    last = 0
+    question = None
+    for i in range(messages):
+        start = time.perf_counter()
+        if kind == "echo":
+            sent = (await client.post("/sandbox/api/send", json={"user_id": user, "text": f"hello {i}"})).json()
+        elif question is None or not question["buttons"] or len(question["buttons"]) < 2:
+            sent = (await client.post("/sandbox/api/send", json={"user_id": user, "text": "/check"})).json()
+        else:
+            await client.post("/sandbox/api/press", json={"user_id": user, "message_id": question["message_id"],
+                                                          "data": question["buttons"][0][0]["data"]})
+            sent = {"message_id": last}
+        reply = await _reply(client, user, max(last, sent["message_id"]))
+        latencies.append(time.perf_counter() - start)
+        last = reply["message_id"]
+        question = reply
+
+
+async def _load(url: str, users: int, messages: int, kind: str) -> tuple[float, list[float]]:
+    latencies: list[float] = []
+    limits = httpx.Limits(max_connections=users * 2, max_keepalive_connections=users * 2)
+    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
+        start = time.perf_counter()
+        await asyncio.gather(*(_user(client, 100_000 + u, messages, kind, latencies) for u in range(users)))
+        return time.perf_counter() - start, latencies
+
+
+def _run(kind: str, users: int, messages: int, rate_limit: bool = False) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        process, url = _start(kind, Path(tmp), rate_limit)
+        try:
+            cpu_server0, cpu_load0 = _cpu_seconds(process.pid), time.process_time()
+            seconds, latencies = asyncio.run(_load(url, users, messages, kind))
+            cpu_server, cpu_load = _cpu_seconds(process.pid) - cpu_server0, time.process_time() - cpu_load0
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
+    latencies.sort()
+    return {"updates_per_s": len(latencies) / seconds, "p50_ms": statistics.median(latencies) * 1000,
+            "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000, "server_cpu": cpu_server / seconds,
+            "load_cpu": cpu_load / seconds, "updates": len(latencies)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--users", type=int, default=200)
+    parser.add_argument("--messages", type=int, default=20)
+    parser.add_argument("--serve-echo", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_echo:
+        asyncio.run(_serve_echo(args.serve_echo, Path(os.environ["IPBOT_DATA_DIR"])))
+        return 0
+    results = {"selfcheck": _run("selfcheck", args.users, args.messages),
+               "echo": _run("echo", args.users, args.messages),
+               "selfcheck paced as for Telegram (a tenth of the users)":
+                   _run("selfcheck", max(1, args.users // 10), args.messages, rate_limit=True)}
+    for kind, r in results.items():
+        side = "server (bot+sandbox)" if r["server_cpu"] > r["load_cpu"] else "load generator"
+        print(f"{kind}: updates={r['updates']} updates/s={r['updates_per_s']:.1f} p50={r['p50_ms']:.1f}ms "
+              f"p99={r['p99_ms']:.1f}ms server_cpu={r['server_cpu']:.0%} load_cpu={r['load_cpu']:.0%} "
+              f"bottleneck={side}")
+    ratio = results["selfcheck"]["updates_per_s"] / results["echo"]["updates_per_s"]
+    print(f"self-check throughput is {ratio:.2f}x the bare echo bot's")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
