@@ -6,7 +6,7 @@ from telegram.request import BaseRequest
 
 from bot.config import Settings
 from bot.services.container import Services, open_services
-from handlers import ask, bank, bind, claims, errors, estimate, jobs, selfcheck, staff, start
+from handlers import ask, bank, bind, broadcast, claims, errors, estimate, jobs, selfcheck, staff, start
 from handlers.context import BotContext, IpBotApplication
 from handlers.menu import set_default_menus
 
@@ -21,7 +21,7 @@ CALLBACK_CACHE = 4096
 def register(app: Application) -> None:
     """Handlers in one group, in order: conversations first (so their states see a user's input before
     anything else), then commands and buttons, then the catch-alls (free text is a question)."""
-    for module in (bank, staff, bind, selfcheck, estimate, start, claims, ask, errors):
+    for module in (broadcast, bank, staff, bind, selfcheck, estimate, start, claims, ask, errors):
         for handler in module.handlers():
             app.add_handler(handler)
     for module in (ask, errors):
@@ -35,9 +35,11 @@ async def _post_init(app: Application) -> None:
     if app.services is None:
         app.services = await open_services(app.settings)
     await set_default_menus(app.bot, app.services.settings.locale)
+    await broadcast.resume_unfinished(app)
 
 
 async def _post_shutdown(app: Application) -> None:
+    await broadcast.stop_engines(app)
     if app.services is not None:
         await app.services.close()
 

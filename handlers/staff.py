@@ -20,7 +20,7 @@ from handlers.common import CANCEL, answer_query, conversation, data_is, send, s
 from handlers.context import BotContext, keyboard
 from handlers.push import push
 
-AMOUNT, REASON = range(2)
+AMOUNT, REASON, INFO = range(3)
 KEY = "review"
 
 
@@ -117,10 +117,10 @@ async def claim_button(update: Update, context: BotContext) -> int:
     await answer_query(update)
     _, action, claim_no = update.callback_query.data
     await update.callback_query.edit_message_reply_markup(None)
-    if action in ("approve_other", "reject"):
+    if action in ("approve_other", "reject", "ask_info"):
         context.user_data[KEY] = {"claim_no": claim_no, "action": action}
         await reprompt(update, context)
-        return AMOUNT if action == "approve_other" else REASON
+        return {"approve_other": AMOUNT, "reject": REASON, "ask_info": INFO}[action]
     await _act(update, context, claim_no, action)
     return ConversationHandler.END
 
@@ -130,7 +130,7 @@ async def reprompt(update: Update, context: BotContext) -> None:
     if state is None:
         return
     claim = await context.store.claims.get(state["claim_no"])
-    macro = "ask_amount" if state["action"] == "approve_other" else "ask_reason"
+    macro = {"approve_other": "ask_amount", "reject": "ask_reason", "ask_info": "ask_info"}[state["action"]]
     await send(update, context.line("staff", macro, claim_no=claim.claim_no, ceiling=from_fen(claim.ceiling_fen)),
                reply_markup=keyboard([[(context.line("common", "cancel"), CANCEL)]]))
 
@@ -161,13 +161,44 @@ async def reason_typed(update: Update, context: BotContext) -> int:
     return ConversationHandler.END
 
 
+@staff_only
+async def info_typed(update: Update, context: BotContext) -> int:
+    state = context.user_data.pop(KEY)
+    notes = await claims_workflow.ask_bank(context.services, state["claim_no"], update.message.text.strip(),
+                                           actor=f"user:{update.effective_user.id}")
+    await push(context.bot, context.services, notes)
+    await send(update, context.line("staff", "info_sent"))
+    return ConversationHandler.END
+
+
+@staff_only
+async def review(update: Update, context: BotContext) -> None:
+    """``/review``: claims waiting for staff, oldest first, suspension approvals and the fund's pause."""
+    notes = await claims_workflow.review_queue(context.services, update.effective_chat.id)
+    if not notes:
+        await send(update, context.line("staff", "review_empty"))
+        return
+    await push(context.bot, context.services, notes)
+
+
+@staff_only
+async def resume_button(update: Update, context: BotContext) -> None:
+    await answer_query(update)
+    pack = context.services.packs.get(update.callback_query.data[2])
+    if pack is not None:
+        await update.callback_query.edit_message_reply_markup(None)
+        await push(context.bot, context.services,
+                   await resume_fund(context.services, pack, actor=f"user:{update.effective_user.id}"))
+
+
 def handlers() -> list:
     text = filters.TEXT & ~filters.COMMAND
     return [
         conversation(
             "review",
             entry_points=[CallbackQueryHandler(claim_button, pattern=data_is("claim"))],
-            states={AMOUNT: [MessageHandler(text, amount_typed)], REASON: [MessageHandler(text, reason_typed)]},
+            states={AMOUNT: [MessageHandler(text, amount_typed)], REASON: [MessageHandler(text, reason_typed)],
+                    INFO: [MessageHandler(text, info_typed)]},
             key=KEY,
             reprompt=reprompt,
         ),
@@ -176,5 +207,7 @@ def handlers() -> list:
         CallbackQueryHandler(revoke, pattern=data_is("revoke")),
         CommandHandler("monitor", monitor),
         CommandHandler("fund_resume", fund_resume),
+        CallbackQueryHandler(resume_button, pattern=data_is("fund", "resume")),
+        CommandHandler("review", review),
         CallbackQueryHandler(suspension_decided, pattern=data_is("susp")),
     ]

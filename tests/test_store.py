@@ -165,8 +165,8 @@ async def test_alerts_are_stored_once_and_resolved(store):
 
 
 async def test_a_broadcast_outbox_counts_what_was_sent(store):
-    broadcast = await store.broadcasts.create(9001, "everyone", "你好", [1, 2, 2, 3])
-    assert await store.broadcasts.pending(broadcast.id) == [1, 2, 3]
+    broadcast = await store.broadcasts.create(9001, "everyone", "你好", {1: "a", 2: "b", 3: "c"})
+    assert [chat for chat, _, _ in await store.broadcasts.pending(broadcast.id)] == [1, 2, 3]
     await store.broadcasts.mark(broadcast.id, 1, "sent")
     await store.broadcasts.mark(broadcast.id, 2, "blocked", "Forbidden")
     counts = await store.broadcasts.counts(broadcast.id)

@@ -70,6 +70,7 @@ class Sandbox:
         self.records: dict[int, Record] = {}
         self.files: dict[str, dict] = {}
         self.changed = asyncio.Condition()
+        self._chat_changed: dict[int, asyncio.Condition] = {}
 
     # -- shared pieces ----------------------------------------------------------------------------
 
@@ -83,9 +84,14 @@ class Sandbox:
     def _chat(self, user_id: int) -> dict:
         return {"id": user_id, "type": "private", "first_name": f"用户{user_id}"}
 
-    async def _notify(self) -> None:
-        async with self.changed:
-            self.changed.notify_all()
+    def _chat_condition(self, chat_id: int) -> asyncio.Condition:
+        return self._chat_changed.setdefault(chat_id, asyncio.Condition())
+
+    async def _notify(self, chat_id: int | None = None) -> None:
+        """Wake the bot's getUpdates (``chat_id`` None) or the clients waiting on one chat."""
+        condition = self.changed if chat_id is None else self._chat_condition(chat_id)
+        async with condition:
+            condition.notify_all()
 
     def _store(self, record: Record) -> Record:
         self.records[record.message_id] = record
@@ -114,9 +120,10 @@ class Sandbox:
             message["edit_date"] = int(time.time())
         return message
 
-    async def _push_update(self, payload: dict) -> None:
+    async def _push_update(self, payload: dict, chat_id: int) -> None:
         self.updates.append({"update_id": next(self._update_ids), **payload})
         await self._notify()
+        await self._notify(chat_id)
 
     def _save_file(self, name: str, data: bytes) -> dict:
         file_id = uuid.uuid4().hex
@@ -133,14 +140,14 @@ class Sandbox:
     async def client_send(self, user_id: int, text: str) -> int:
         self.open_chat(user_id)
         record = self._store(Record(next(self._message_ids), user_id, "user", text))
-        await self._push_update({"message": self.api_message(record)})
+        await self._push_update({"message": self.api_message(record)}, user_id)
         return record.message_id
 
     async def client_upload(self, user_id: int, name: str, data: bytes, caption: str = "") -> int:
         self.open_chat(user_id)
         meta = self._save_file(name, data)
         record = self._store(Record(next(self._message_ids), user_id, "user", caption, document=meta))
-        await self._push_update({"message": self.api_message(record)})
+        await self._push_update({"message": self.api_message(record)}, user_id)
         return record.message_id
 
     async def client_press(self, user_id: int, message_id: int, data: str) -> None:
@@ -149,7 +156,7 @@ class Sandbox:
             raise ApiError(400, "no such bot message in this chat")
         query = {"id": uuid.uuid4().hex, "from": self._user(user_id), "chat_instance": str(user_id),
                  "message": self.api_message(record), "data": data}
-        await self._push_update({"callback_query": query})
+        await self._push_update({"callback_query": query}, user_id)
 
     async def client_messages(self, user_id: int, after: int, wait: float, edits_after: int | None) -> list[dict]:
         def fresh() -> list[Record]:
@@ -157,9 +164,10 @@ class Sandbox:
             return [r for r in chat if r.message_id > after or (edits_after is not None and r.edit_seq > edits_after)]
 
         if not fresh() and wait > 0:
-            async with self.changed:
+            condition = self._chat_condition(user_id)
+            async with condition:
                 try:
-                    await asyncio.wait_for(self.changed.wait_for(lambda: bool(fresh())), timeout=min(wait, MAX_WAIT))
+                    await asyncio.wait_for(condition.wait_for(lambda: bool(fresh())), timeout=min(wait, MAX_WAIT))
                 except TimeoutError:
                     pass
         return [r.client() for r in fresh()]
@@ -190,7 +198,7 @@ class Sandbox:
     async def _edited(self, record: Record) -> dict:
         record.edited = True
         record.edit_seq = self.edit_seq = next(self._edit_seq)
-        await self._notify()
+        await self._notify(record.chat_id)
         return self.api_message(record)
 
     async def call(self, method: str, params: dict, files: dict[str, tuple[str, bytes]]) -> Any:
@@ -258,7 +266,7 @@ class Sandbox:
             raise ApiError(400, "Bad Request: message is too long")
         record = self._store(Record(next(self._message_ids), chat_id, "bot", text, self._markup(params),
                                     params.get("parse_mode")))
-        await self._notify()
+        await self._notify(chat_id)
         return self.api_message(record)
 
     async def _send_file(self, kind: str, params: dict, files: dict):
@@ -277,7 +285,7 @@ class Sandbox:
         else:
             record.document = meta
         self._store(record)
-        await self._notify()
+        await self._notify(chat_id)
         return self.api_message(record)
 
     async def api_sendDocument(self, params, files):

@@ -15,7 +15,7 @@ from bot.rules.monitoring import covered_despite_suspension
 from bot.rules.policy import PolicyPack
 from bot.rules.reasons import Reason
 from bot.services.container import Services
-from bot.services.monitoring import check_fund
+from bot.services.monitoring import FUND_PAUSED, check_fund, pending_suspensions
 from bot.services.notify import Notification, to_all
 from bot.store.banks import Bank
 from bot.store.claims import Claim, NewClaim
@@ -97,7 +97,7 @@ async def _parties(services: Services, claim: Claim) -> list[int]:
     return chats
 
 
-def _staff_buttons(claim: Claim) -> tuple:
+def staff_buttons(claim: Claim) -> tuple:
     """What staff can do next, as buttons on their notice."""
     actions = {
         "filed": (("btn_start_review", ("claim", "start_review", claim.claim_no)),
@@ -110,6 +110,8 @@ def _staff_buttons(claim: Claim) -> tuple:
         "paid": (("btn_close", ("claim", "close", claim.claim_no)),),
         "recovery_returned": (("btn_close", ("claim", "close", claim.claim_no)),),
     }.get(claim.status)
+    if actions and claim.status in ("filed", "under_review"):
+        actions += (("btn_ask_info", ("claim", "ask_info", claim.claim_no)),)
     return (actions,) if actions else ()
 
 
@@ -117,8 +119,40 @@ async def _notify(services: Services, claim: Claim, action: str, staff_too: bool
     params = _claim_params(services, claim, action=action, **extra)
     notes = to_all(await _parties(services, claim), "claim_notices", "changed", params)
     if staff_too:
-        notes += to_all(services.settings.staff_ids, "claim_notices", "for_staff", params, _staff_buttons(claim))
+        notes += to_all(services.settings.staff_ids, "claim_notices", "for_staff", params, staff_buttons(claim))
     return notes
+
+
+def ceiling_reasons(pack: PolicyPack, claim: Claim) -> list[Reason]:
+    """Why the stored ceiling is what it is: the rules run again on the claim's own figures."""
+    facts = ClaimFacts(loan_principal=from_fen(claim.principal_fen), principal_loss=from_fen(claim.loss_fen),
+                       overdue_days=claim.overdue_days)
+    return compute_compensation(pack, facts).reasons
+
+
+async def review_queue(services: Services, staff_chat: int) -> list[Notification]:
+    """The review desk for one staff chat: claims waiting for staff (oldest first) with their ceiling's
+    reasons, pending suspension approvals, and the fund's pause."""
+    store = services.store
+    notes: list[Notification] = []
+    for claim in await store.claims.in_status(("filed", "under_review", "approved", "recovery_open")):
+        pack = services.packs[claim.program_id]
+        params = _claim_params(services, claim, action="review", reasons=ceiling_reasons(pack, claim))
+        notes.append(Notification(staff_chat, "claim_notices", "for_review", params, staff_buttons(claim)))
+    for pack in services.programs:
+        notes += await pending_suspensions(services, pack, staff_chat)
+        if await store.alerts.open_alerts(pack.id, FUND_PAUSED):
+            notes.append(Notification(staff_chat, "alerts", "fund_paused_desk", {"program": pack.meta.short_title},
+                                      ((("btn_resume", ("fund", "resume", pack.id)),),)))
+    return notes
+
+
+async def ask_bank(services: Services, claim_no: str, question: str, actor: str) -> list[Notification]:
+    """Staff ask the bank for more information on a claim (no change of status)."""
+    claim = await services.store.claims.get(claim_no)
+    officers = await services.store.banks.officers(claim.bank_id)
+    return to_all(officers, "claim_notices", "info_requested", {"claim_no": claim_no, "loan_id": claim.loan_id,
+                                                                 "question": question})
 
 
 async def file_claim(services: Services, assessment: Assessment, actor: str) -> tuple[Claim, list[Notification]]:
@@ -164,7 +198,7 @@ async def act(services: Services, claim_no: str, action: str, *, actor_role: str
     else:
         await store.claims.transition(claim_no, claim.status, transition.target, actor, action, **changes)
     claim = await store.claims.get(claim_no)
-    staff_too = action in ("report_recovery", "withdraw") or bool(_staff_buttons(claim))
+    staff_too = action in ("report_recovery", "withdraw") or bool(staff_buttons(claim))
     notes = await _notify(services, claim, action, staff_too, note=note, **extra)
     if action == "mark_paid":
         notes += await check_fund(services, pack)

@@ -70,6 +70,20 @@ async def check_bank(services: Services, pack: PolicyPack, totals: BankTotals, t
     return notes
 
 
+async def pending_suspensions(services: Services, pack: PolicyPack, staff_chat: int) -> list[Notification]:
+    """Open suspension requests, each with its approve/decline buttons (for the review desk)."""
+    notes = []
+    for alert in await services.store.alerts.open_alerts(pack.id, SUSPEND_REQUEST):
+        totals = await _totals(services, pack, alert.bank_id)
+        if totals is None:
+            continue
+        buttons = ((("btn_approve_suspension", ("susp", True, alert.id)),
+                    ("btn_decline_suspension", ("susp", False, alert.id))),)
+        notes.append(Notification(staff_chat, "alerts", "suspend_request", await _bank_params(services, pack, totals),
+                                  buttons))
+    return notes
+
+
 async def _totals(services: Services, pack: PolicyPack, bank_id: int) -> BankTotals | None:
     threshold = pack.program.bank_monitoring.overdue_days.value
     return next((t for t in await services.store.loans.bank_totals(pack.id, threshold) if t.bank_id == bank_id), None)

@@ -82,6 +82,16 @@ class Banks:
             "SELECT chat_id FROM officers WHERE bank_id = ? AND active = 1 ORDER BY chat_id", (bank_id,))
         return [r["chat_id"] for r in rows]
 
+    async def officer_chats(self, bank_id: int | None = None) -> dict[int, str]:
+        """Active officers' chats (not blocked), of one bank or all: chat id -> bank name."""
+        sql = ("SELECT o.chat_id, b.name FROM officers o JOIN banks b ON b.id = o.bank_id"
+               " JOIN chats ch ON ch.chat_id = o.chat_id WHERE o.active = 1 AND ch.blocked = 0")
+        params: tuple = ()
+        if bank_id is not None:
+            sql += " AND o.bank_id = ?"
+            params = (bank_id,)
+        return {r["chat_id"]: r["name"] for r in await self.db.fetchall(sql + " ORDER BY o.chat_id", params)}
+
     async def bank_of_officer(self, chat_id: int) -> Bank | None:
         row = await self.db.fetchone(
             "SELECT b.id, b.name FROM banks b JOIN officers o ON o.bank_id = b.id"

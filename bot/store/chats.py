@@ -29,6 +29,10 @@ class Chats:
             )
         return await self.get(chat_id)
 
+    async def reachable(self) -> list[int]:
+        """Every chat the bot knows that has not blocked it."""
+        return [r["chat_id"] for r in await self.db.fetchall("SELECT chat_id FROM chats WHERE blocked = 0 ORDER BY chat_id")]
+
     async def set_locale(self, chat_id: int, locale: str) -> None:
         await self.ensure(chat_id)
         async with self.db.transaction() as tx:

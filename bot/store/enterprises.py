@@ -76,6 +76,26 @@ class Enterprises:
             "SELECT status FROM enterprise_chats WHERE enterprise_id = ? AND chat_id = ?", (enterprise_id, chat_id))
         return row["status"] if row else None
 
+    async def active_chats(self, region: str | None = None, industry: str | None = None) -> dict[int, str]:
+        """Chats bound to enterprises (not blocked), optionally of one region or industry: chat id -> name."""
+        sql = ("SELECT c.chat_id, e.name FROM enterprise_chats c JOIN enterprises e ON e.id = c.enterprise_id"
+               " JOIN chats ch ON ch.chat_id = c.chat_id WHERE c.status = 'active' AND ch.blocked = 0")
+        params: tuple = ()
+        if region is not None:
+            sql += " AND e.region = ?"
+            params += (region,)
+        if industry is not None:
+            sql += " AND e.industry = ?"
+            params += (industry,)
+        return {r["chat_id"]: r["name"] for r in await self.db.fetchall(sql + " ORDER BY c.chat_id", params)}
+
+    async def distinct(self, column: str) -> list[str]:
+        """The regions or industries enterprises are recorded with."""
+        if column not in ("region", "industry"):
+            raise ValueError(column)
+        rows = await self.db.fetchall(f"SELECT DISTINCT {column} AS v FROM enterprises WHERE {column} IS NOT NULL ORDER BY v")
+        return [r["v"] for r in rows]
+
     async def of_chat(self, chat_id: int) -> Enterprise | None:
         row = await self.db.fetchone(
             "SELECT e.* FROM enterprises e JOIN enterprise_chats c ON c.enterprise_id = e.id"

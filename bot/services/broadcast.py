@@ -1,0 +1,195 @@
+"""Broadcasts that survive anything: an outbox in the store, one row per recipient, marked in the step that
+completes its send, so a crash or restart resumes where it stopped and nobody gets the message twice
+except, at most, the one in flight at the moment of the crash.
+
+The engine paces itself at IPBOT_BROADCAST_RATE (Telegram allows about 30 messages/s overall; each
+recipient gets one message, so 1/s per chat holds), honours RetryAfter, retries transient errors with
+backoff and marks chats that blocked the bot. It knows nothing of Telegram: a `Sender` (see
+`handlers.broadcast`) turns each send into an `Outcome`.
+"""
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import Enum
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta
+from jinja2.sandbox import SandboxedEnvironment
+
+from bot.services.container import Services
+from bot.store.broadcasts import OutboxCounts
+
+#: Placeholders a broadcast text may use: the recipient's enterprise or bank name.
+FIELDS = frozenset({"name"})
+AUDIENCES = ("enterprises", "officers", "bank", "region", "industry", "everyone")
+BATCH = 200
+MAX_ATTEMPTS = 5
+PROGRESS_EVERY = 3.0
+
+
+class TemplateProblem(ValueError):
+    """``code``: ``syntax`` or ``unknown_field``; ``detail`` says where or which."""
+
+    def __init__(self, code: str, detail: str):
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
+
+
+_env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+
+
+def check_text(text: str):
+    """Compile a broadcast text, allowing only the placeholders in `FIELDS`."""
+    try:
+        parsed = _env.parse(text)
+    except TemplateSyntaxError as exc:
+        raise TemplateProblem("syntax", f"{exc.lineno}: {exc.message}") from None
+    unknown = meta.find_undeclared_variables(parsed) - FIELDS
+    if unknown:
+        raise TemplateProblem("unknown_field", ", ".join(sorted(unknown)))
+    template = _env.from_string(text)
+    try:
+        template.render(name="")
+    except (UndefinedError, TypeError, ValueError) as exc:
+        raise TemplateProblem("syntax", str(exc)) from None
+    return template
+
+
+async def recipients(services: Services, audience: str, value: object = None) -> dict[int, str]:
+    """Chat id -> name (for ``{{ name }}``) of everyone the audience reaches, blocked chats left out."""
+    store = services.store
+    if audience == "enterprises":
+        return await store.enterprises.active_chats()
+    if audience == "officers":
+        return await store.banks.officer_chats()
+    if audience == "bank":
+        return await store.banks.officer_chats(int(value))
+    if audience == "region":
+        return await store.enterprises.active_chats(region=str(value))
+    if audience == "industry":
+        return await store.enterprises.active_chats(industry=str(value))
+    if audience == "everyone":
+        everyone = {chat_id: "" for chat_id in await store.chats.reachable()}
+        return everyone | await store.enterprises.active_chats() | await store.banks.officer_chats()
+    raise ValueError(audience)
+
+
+class Outcome(Enum):
+    SENT = "sent"
+    BLOCKED = "blocked"
+    FAILED = "failed"
+    RETRY_AFTER = "retry_after"
+    TRANSIENT = "transient"
+
+
+@dataclass(frozen=True)
+class SendResult:
+    outcome: Outcome
+    retry_after: float = 0.0
+    error: str | None = None
+
+
+Sender = Callable[[int, str, str | None], Awaitable[SendResult]]
+
+
+@dataclass(frozen=True)
+class Progress:
+    broadcast_id: int
+    counts: OutboxCounts
+    rate: float
+    finished: str | None
+
+    @property
+    def total(self) -> int:
+        c = self.counts
+        return c.pending + c.sent + c.failed + c.blocked
+
+    @property
+    def eta_seconds(self) -> int:
+        return int(self.counts.pending / self.rate) if self.rate > 0 else 0
+
+
+class BroadcastEngine:
+    """Sends one broadcast's outbox; `run` returns when it is done or cancelled (status no longer sending)."""
+
+    def __init__(self, services: Services, sender: Sender, *, rate: float,
+                 on_progress: Callable[[Progress], Awaitable[None]] | None = None,
+                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], Awaitable] = asyncio.sleep,
+                 backoff: float = 0.5):
+        self.services = services
+        self.sender = sender
+        self.rate = rate
+        self.on_progress = on_progress
+        self.clock = clock
+        self.sleep = sleep
+        self.backoff = backoff
+
+    async def _progress(self, broadcast_id: int, finished: str | None = None) -> None:
+        if self.on_progress is not None:
+            counts = await self.services.store.broadcasts.counts(broadcast_id)
+            await self.on_progress(Progress(broadcast_id, counts, self.rate, finished))
+
+    async def _send_one(self, broadcast_id: int, chat_id: int, text: str, document: str | None, attempts: int) -> None:
+        store = self.services.store
+        while True:
+            result = await self.sender(chat_id, text, document)
+            if result.outcome is Outcome.SENT:
+                await store.broadcasts.mark(broadcast_id, chat_id, "sent")
+                return
+            if result.outcome is Outcome.BLOCKED:
+                await store.broadcasts.mark(broadcast_id, chat_id, "blocked", result.error)
+                await store.chats.set_blocked(chat_id, True)
+                return
+            if result.outcome is Outcome.FAILED:
+                await store.broadcasts.mark(broadcast_id, chat_id, "failed", result.error)
+                return
+            if result.outcome is Outcome.RETRY_AFTER:
+                await self.sleep(result.retry_after)
+                continue
+            attempts += 1
+            if attempts >= MAX_ATTEMPTS:
+                await store.broadcasts.mark(broadcast_id, chat_id, "failed", result.error)
+                return
+            await store.broadcasts.retry_later(broadcast_id, chat_id, result.error or "transient")
+            await self.sleep(self.backoff * 2 ** (attempts - 1))
+
+    async def run(self, broadcast_id: int) -> OutboxCounts:
+        store = self.services.store
+        broadcast = await store.broadcasts.get(broadcast_id)
+        template = check_text(broadcast.text)
+        interval = 1 / self.rate if self.rate > 0 else 0.0
+        next_send = self.clock()
+        last_progress = self.clock()
+        while await self._still_sending(broadcast_id):
+            batch = await store.broadcasts.pending(broadcast_id, BATCH)
+            if not batch:
+                await store.broadcasts.finish(broadcast_id, "done", actor="broadcast")
+                await self._progress(broadcast_id, "done")
+                return await store.broadcasts.counts(broadcast_id)
+            for chat_id, name, attempts in batch:
+                now = self.clock()
+                if now < next_send:
+                    await self.sleep(next_send - now)
+                next_send = max(next_send, now) + interval
+                await self._send_one(broadcast_id, chat_id, template.render(name=name), broadcast.document, attempts)
+                if self.clock() - last_progress >= PROGRESS_EVERY:
+                    last_progress = self.clock()
+                    if not await self._still_sending(broadcast_id):
+                        break
+                    await self._progress(broadcast_id)
+        await self._progress(broadcast_id, "cancelled")
+        return await store.broadcasts.counts(broadcast_id)
+
+    async def _still_sending(self, broadcast_id: int) -> bool:
+        return (await self.services.store.broadcasts.get(broadcast_id)).status == "sending"
+
+
+async def cancel(services: Services, broadcast_id: int, actor: str) -> bool:
+    """Stop a broadcast that is still sending; ``False`` if it had already ended."""
+    broadcast = await services.store.broadcasts.get(broadcast_id)
+    if broadcast is None or broadcast.status != "sending":
+        return False
+    await services.store.broadcasts.finish(broadcast_id, "cancelled", actor)
+    return True

@@ -1,0 +1,234 @@
+"""/broadcast for staff: audience, text (``{{ name }}`` allowed), optional document, preview with the
+recipient count, confirm; then a background send with a live progress message, a cancel button and a
+final report. /broadcasts lists recent ones. Unfinished broadcasts resume at start-up."""
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from telegram import Bot, Update
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
+
+from bot.services import broadcast as engine
+from bot.services.broadcast import BroadcastEngine, Outcome, Progress, SendResult, TemplateProblem
+from bot.services.container import Services
+from bot.texts import TEXTS
+from handlers.common import CANCEL, answer_query, conversation, data_is, send, staff_only
+from handlers.context import BotContext, keyboard
+
+log = logging.getLogger(__name__)
+AUDIENCE, PICK, TEXT, DOCUMENT, CONFIRM = range(5)
+KEY = "broadcast"
+
+
+def telegram_sender(bot: Bot) -> engine.Sender:
+    """Telegram's answers as the engine's outcomes (BadRequest is a NetworkError in PTB: check it first)."""
+
+    async def deliver(chat_id: int, text: str, document: str | None) -> SendResult:
+        try:
+            if document is None:
+                await bot.send_message(chat_id, text)
+            elif len(text) <= 1024:
+                await bot.send_document(chat_id, document, caption=text)
+            else:
+                await bot.send_message(chat_id, text)
+                await bot.send_document(chat_id, document)
+        except RetryAfter as exc:
+            wait = exc.retry_after
+            return SendResult(Outcome.RETRY_AFTER, wait.total_seconds() if isinstance(wait, timedelta) else float(wait))
+        except Forbidden as exc:
+            return SendResult(Outcome.BLOCKED, error=exc.message)
+        except (BadRequest, ChatMigrated) as exc:
+            return SendResult(Outcome.FAILED, error=exc.message)
+        except NetworkError as exc:
+            return SendResult(Outcome.TRANSIENT, error=exc.message)
+        return SendResult(Outcome.SENT)
+
+    return deliver
+
+
+def _tasks(app: Application) -> dict[int, asyncio.Task]:
+    if not hasattr(app, "broadcast_tasks"):
+        app.broadcast_tasks = {}
+    return app.broadcast_tasks
+
+
+def start_engine(app: Application, services: Services, broadcast_id: int, staff_chat: int,
+                 progress_message_id: int | None) -> None:
+    """Run one broadcast in the background (never inside a handler), editing the progress message."""
+    bot = app.bot
+    state = {"message_id": progress_message_id}
+
+    async def on_progress(progress: Progress) -> None:
+        locale = services.settings.locale
+        text = TEXTS.line(locale, "broadcast", "progress", p=progress)
+        markup = None if progress.finished else keyboard(
+            [[(TEXTS.line(locale, "broadcast", "btn_stop"), ("bc", "cancel", broadcast_id))]])
+        try:
+            if state["message_id"] is None:
+                state["message_id"] = (await bot.send_message(staff_chat, text, reply_markup=markup)).message_id
+            else:
+                await bot.edit_message_text(text, staff_chat, state["message_id"], reply_markup=markup)
+            if progress.finished:
+                await bot.send_message(staff_chat, TEXTS.line(locale, "broadcast", "report", p=progress))
+        except (BadRequest, Forbidden, NetworkError) as exc:
+            log.warning("progress of broadcast %s not shown: %s", broadcast_id, exc)
+
+    runner = BroadcastEngine(services, telegram_sender(bot), rate=services.settings.broadcast_rate,
+                             on_progress=on_progress)
+    task = asyncio.create_task(runner.run(broadcast_id), name=f"broadcast-{broadcast_id}")
+    _tasks(app)[broadcast_id] = task
+    task.add_done_callback(lambda _: _tasks(app).pop(broadcast_id, None))
+
+
+async def resume_unfinished(app: Application) -> None:
+    """After a crash or restart: carry on with every broadcast still marked as sending."""
+    for broadcast in await app.services.store.broadcasts.sending():
+        start_engine(app, app.services, broadcast.id, broadcast.created_by, None)
+
+
+async def stop_engines(app: Application) -> None:
+    for task in list(_tasks(app).values()):
+        task.cancel()
+    await asyncio.gather(*_tasks(app).values(), return_exceptions=True)
+
+
+# -- composing --------------------------------------------------------------------------------------
+
+@staff_only
+async def start(update: Update, context: BotContext) -> int:
+    context.user_data[KEY] = {}
+    await reprompt(update, context)
+    return AUDIENCE
+
+
+async def reprompt(update: Update, context: BotContext) -> None:
+    state = context.user_data.get(KEY)
+    if state is None:
+        return
+    cancel = [(context.line("common", "cancel"), CANCEL)]
+    if "audience" not in state:
+        rows = [[(context.line("broadcast", "audience", kind=kind), ("bc", "aud", kind))] for kind in engine.AUDIENCES]
+        await send(update, context.line("broadcast", "ask_audience"), reply_markup=keyboard(rows + [cancel]))
+    elif state["audience"] in ("bank", "region", "industry") and "value" not in state:
+        store = context.store
+        if state["audience"] == "bank":
+            choices = [(b.name, b.id) for b in await store.banks.all()]
+        else:
+            choices = [(v, v) for v in await store.enterprises.distinct(state["audience"])]
+        rows = [[(label, ("bc", "val", value))] for label, value in choices]
+        await send(update, context.line("broadcast", "ask_value", kind=state["audience"], empty=not choices),
+                   reply_markup=keyboard(rows + [cancel]))
+    elif "text" not in state:
+        await send(update, context.line("broadcast", "ask_text"), reply_markup=keyboard([cancel]))
+    else:
+        await send(update, context.line("broadcast", "ask_document"),
+                   reply_markup=keyboard([[(context.line("broadcast", "btn_no_document"), ("bc", "nodoc"))], cancel]))
+
+
+@staff_only
+async def audience_chosen(update: Update, context: BotContext) -> int:
+    await answer_query(update)
+    kind = update.callback_query.data[2]
+    context.user_data[KEY] = {"audience": kind}
+    await reprompt(update, context)
+    return PICK if kind in ("bank", "region", "industry") else TEXT
+
+
+@staff_only
+async def value_chosen(update: Update, context: BotContext) -> int:
+    await answer_query(update)
+    context.user_data[KEY]["value"] = update.callback_query.data[2]
+    await reprompt(update, context)
+    return TEXT
+
+
+@staff_only
+async def text_typed(update: Update, context: BotContext) -> int:
+    text = update.message.text
+    try:
+        engine.check_text(text)
+    except TemplateProblem as exc:
+        await send(update, context.line("broadcast", f"bad_{exc.code}", detail=exc.detail))
+        return TEXT
+    context.user_data[KEY]["text"] = text
+    await reprompt(update, context)
+    return DOCUMENT
+
+
+async def _preview(update: Update, context: BotContext) -> int:
+    state = context.user_data[KEY]
+    found = await engine.recipients(context.services, state["audience"], state.get("value"))
+    sample_name = next(iter(found.values()), "")
+    sample = engine.check_text(state["text"]).render(name=sample_name)
+    await send(update, context.line("broadcast", "preview", count=len(found), sample=sample,
+                                    document=state.get("document_name")),
+               reply_markup=keyboard([[(context.line("broadcast", "btn_send", count=len(found)), ("bc", "send")),
+                                       (context.line("common", "cancel"), CANCEL)]]))
+    return CONFIRM
+
+
+@staff_only
+async def document_received(update: Update, context: BotContext) -> int:
+    document = update.message.document
+    context.user_data[KEY].update(document=document.file_id, document_name=document.file_name)
+    return await _preview(update, context)
+
+
+@staff_only
+async def no_document(update: Update, context: BotContext) -> int:
+    await answer_query(update)
+    return await _preview(update, context)
+
+
+@staff_only
+async def confirmed(update: Update, context: BotContext) -> int:
+    await answer_query(update)
+    state = context.user_data.pop(KEY)
+    await update.callback_query.edit_message_reply_markup(None)
+    found = await engine.recipients(context.services, state["audience"], state.get("value"))
+    audience = state["audience"] if "value" not in state else f"{state['audience']}:{state['value']}"
+    broadcast = await context.store.broadcasts.create(update.effective_user.id, audience, state["text"], found,
+                                                      state.get("document"))
+    message = await update.effective_chat.send_message(context.line("broadcast", "queued", count=len(found)))
+    start_engine(context.application, context.services, broadcast.id, update.effective_chat.id, message.message_id)
+    return ConversationHandler.END
+
+
+@staff_only
+async def stop(update: Update, context: BotContext) -> None:
+    await answer_query(update)
+    broadcast_id = update.callback_query.data[2]
+    stopped = await engine.cancel(context.services, broadcast_id, actor=f"user:{update.effective_user.id}")
+    if not stopped:
+        await send(update, context.line("broadcast", "not_running"))
+
+
+@staff_only
+async def listing(update: Update, context: BotContext) -> None:
+    store = context.store
+    items = [(b, await store.broadcasts.counts(b.id)) for b in await store.broadcasts.recent()]
+    await send(update, context.line("broadcast", "listing", items=items))
+
+
+def handlers() -> list:
+    text = filters.TEXT & ~filters.COMMAND
+    return [
+        conversation(
+            "broadcast",
+            entry_points=[CommandHandler("broadcast", start)],
+            states={
+                AUDIENCE: [CallbackQueryHandler(audience_chosen, pattern=data_is("bc", "aud"))],
+                PICK: [CallbackQueryHandler(value_chosen, pattern=data_is("bc", "val"))],
+                TEXT: [MessageHandler(text, text_typed)],
+                DOCUMENT: [MessageHandler(filters.Document.ALL, document_received),
+                           CallbackQueryHandler(no_document, pattern=data_is("bc", "nodoc"))],
+                CONFIRM: [CallbackQueryHandler(confirmed, pattern=data_is("bc", "send"))],
+            },
+            key=KEY,
+            reprompt=reprompt,
+        ),
+        CallbackQueryHandler(stop, pattern=data_is("bc", "cancel")),
+        CommandHandler("broadcasts", listing),
+    ]
