@@ -249,6 +249,27 @@ def cmd_ask(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(ctx: Context, args: argparse.Namespace) -> int:
+    """The staff report's files (chart, CSVs, workbook) written to ``--out``."""
+    from bot.services.container import open_services
+    from bot.services.reports import build_report
+
+    async def work() -> dict[str, bytes]:
+        services = await open_services(ctx.settings)
+        try:
+            return await build_report(services, ctx.locale, today())
+        finally:
+            await services.close()
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    files = asyncio.run(work())
+    for name, data in files.items():
+        (out / name).write_bytes(data)
+    _emit(ctx, {"files": [str(out / name) for name in files]}, ctx.render("report_written", out=str(out), files=list(files)))
+    return 0
+
+
 def cmd_sandbox(ctx: Context, args: argparse.Namespace) -> int:
     """The bot against the local sandbox, with the web chat."""
     from bot.sandbox.runner import NotLoopback, run_sandbox
@@ -324,6 +345,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--program")
     p.add_argument("--as-of", help="report date of the book (default: today)")
     p.add_argument("--bank", help="accept only this bank's loans")
+
+    p = command("report", cmd_report, "write the staff report: chart, claims and banks as CSV and XLSX")
+    p.add_argument("--out", required=True, help="directory to write into")
 
     db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db_command", metavar="ACTION", required=True)
     p = db.add_parser("upgrade", help="apply migrations")

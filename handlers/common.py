@@ -16,6 +16,8 @@ from handlers.context import BotContext
 warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
 
 CANCEL = ("cancel",)
+#: First elements of the callback data of buttons that only staff may press.
+STAFF_BUTTONS = frozenset({"bc", "claim", "susp", "revoke", "bindreq", "fund"})
 Reprompt = Callable[[Update, BotContext], Awaitable[None]]
 
 

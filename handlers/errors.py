@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.error import Forbidden
 from telegram.ext import CallbackQueryHandler, InvalidCallbackData, MessageHandler, filters
 
-from handlers.common import send
+from handlers.common import STAFF_BUTTONS, send
 from handlers.context import BotContext
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,17 @@ async def menu_expired(update: Update, context: BotContext) -> None:
     await send(update, context.line("common", "menu_expired"))
 
 
+async def unhandled_button(update: Update, context: BotContext) -> None:
+    """A press no handler took: a step of someone else's flow, or a staff button in the wrong hands."""
+    await update.callback_query.answer()
+    data = update.callback_query.data
+    staff_button = isinstance(data, tuple) and data and data[0] in STAFF_BUTTONS
+    if staff_button and not context.services.is_staff(update.effective_user.id):
+        await send(update, context.line("common", "staff_only"))
+    else:
+        await send(update, context.line("common", "menu_expired"))
+
+
 async def unknown_command(update: Update, context: BotContext) -> None:
     await send(update, context.line("common", "unknown_command"))
 
@@ -44,5 +55,6 @@ def handlers() -> list:
 
 
 def fallback_handlers() -> list:
-    return [MessageHandler(filters.COMMAND, unknown_command),
+    return [CallbackQueryHandler(unhandled_button),
+            MessageHandler(filters.COMMAND, unknown_command),
             MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, not_text)]

@@ -4,6 +4,7 @@ the fund's resume, and acting on claims. Every entry is guarded by `staff_only`.
 from decimal import Decimal
 
 from telegram import Update
+from telegram.constants import ChatAction
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 
 from bot.clock import now, today
@@ -15,6 +16,7 @@ from bot.services import claims_workflow
 from bot.services.claims_workflow import STAFF_ROLE, ClaimRefused
 from bot.services.invites import create_invite
 from bot.services.monitoring import decide_suspension, resume_fund, run_monitoring
+from bot.services.reports import build_report
 from bot.services.notify import Notification
 from handlers.common import CANCEL, answer_query, conversation, data_is, send, staff_only
 from handlers.context import BotContext, keyboard
@@ -191,6 +193,30 @@ async def resume_button(update: Update, context: BotContext) -> None:
                    await resume_fund(context.services, pack, actor=f"user:{update.effective_user.id}"))
 
 
+@staff_only
+async def report(update: Update, context: BotContext) -> None:
+    """``/report``: the chart as a photo, then the exports."""
+    await context.bot.send_chat_action(update.effective_chat.id, ChatAction.UPLOAD_PHOTO)
+    files = await build_report(context.services, context.locale, today())
+    chat = update.effective_chat
+    await chat.send_photo(files.pop("report.png"), caption=context.line("report", "caption", today=today().isoformat()))
+    for name, data in files.items():
+        await chat.send_document(data, filename=name)
+
+
+@staff_only
+async def audit_log(update: Update, context: BotContext) -> None:
+    """``/audit [N]``: the last N changes (20 by default), who, when, what, before and after."""
+    try:
+        limit = min(max(int((context.args or ["20"])[0]), 1), 100)
+    except ValueError:
+        limit = 20
+    entries = await context.store.audit.latest(limit)
+    text = context.line("audit", "listing", entries=entries)
+    for start in range(0, len(text), 4000):
+        await send(update, text[start:start + 4000])
+
+
 def handlers() -> list:
     text = filters.TEXT & ~filters.COMMAND
     return [
@@ -209,5 +235,7 @@ def handlers() -> list:
         CommandHandler("fund_resume", fund_resume),
         CallbackQueryHandler(resume_button, pattern=data_is("fund", "resume")),
         CommandHandler("review", review),
+        CommandHandler("report", report),
+        CommandHandler("audit", audit_log),
         CallbackQueryHandler(suspension_decided, pattern=data_is("susp")),
     ]

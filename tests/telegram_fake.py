@@ -18,6 +18,7 @@ BOT_USER = {"id": 1000000, "is_bot": True, "first_name": "ipbot", "username": "i
 class Call:
     method: str
     params: dict[str, Any]
+    ok: bool = True
 
 
 @dataclass
@@ -26,6 +27,7 @@ class FakeTelegram(BaseRequest):
     messages: dict[tuple[int, int], dict] = field(default_factory=dict)
     failures: dict[str, list[dict]] = field(default_factory=dict)
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    chat_failures: dict[int, list[Any]] = field(default_factory=dict)
     _ids: Any = field(default_factory=lambda: itertools.count(5000))
 
     @property
@@ -45,6 +47,11 @@ class FakeTelegram(BaseRequest):
             error["parameters"] = parameters
         self.failures.setdefault(method, []).extend([error] * times)
 
+    def fail_chat(self, chat_id: int, failure: Any, times: int = 1) -> None:
+        """The next ``times`` sends to ``chat_id`` fail: an exception to raise (e.g. TimedOut) or a Bot API
+        error as (error_code, description, parameters)."""
+        self.chat_failures.setdefault(chat_id, []).extend([failure] * times)
+
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
                          **timeouts: Any) -> tuple[int, bytes]:
         if "/file/bot" in url:
@@ -52,9 +59,21 @@ class FakeTelegram(BaseRequest):
             return 200, next(data for file_path, data in self.files.values() if file_path == path)
         name = url.rsplit("/", 1)[-1]
         params = request_data.parameters if request_data is not None else {}
-        self.calls.append(Call(name, params))
+        call = Call(name, params)
+        self.calls.append(call)
+        chat_id = params.get("chat_id")
+        queued = self.chat_failures.get(int(chat_id)) if chat_id is not None and name.startswith("send") else None
+        if queued:
+            failure = queued.pop(0)
+            call.ok = False
+            if isinstance(failure, Exception):
+                raise failure
+            code, description, parameters = failure
+            error = {"ok": False, "error_code": code, "description": description, **({"parameters": parameters} if parameters else {})}
+            return code, json.dumps(error).encode()
         if self.failures.get(name):
             error = self.failures[name].pop(0)
+            call.ok = False
             return error["error_code"], json.dumps(error).encode()
         return 200, json.dumps({"ok": True, "result": self._result(name, params)}).encode()
 
@@ -98,6 +117,15 @@ class FakeTelegram(BaseRequest):
         self.files[file_id] = (f"documents/{file_id}/{name}", data)
 
     # What tests look at -------------------------------------------------------------------------
+
+    def delivered(self, method: str = "sendMessage") -> dict[int, int]:
+        """How many successful sends each chat got."""
+        counts: dict[int, int] = {}
+        for call in self.calls:
+            if call.method == method and call.ok:
+                chat = int(call.params["chat_id"])
+                counts[chat] = counts.get(chat, 0) + 1
+        return counts
 
     def sent_since(self, mark: int, chat_id: int | None = None) -> list[dict]:
         """Messages sent (not edits) since call number ``mark``, optionally to one chat."""

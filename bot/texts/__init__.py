@@ -51,6 +51,7 @@ class Texts:
                 keep_trailing_newline=False,
                 autoescape=False,
             )
+            env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
             env.filters["money"] = money_zh if locale == "zh" else money_en
             env.filters["pct"] = percent
             env.filters["fen"] = lambda fen, _money=env.filters["money"]: _money(Decimal(fen) / 100)

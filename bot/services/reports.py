@@ -1,0 +1,153 @@
+"""Reports for staff: a chart of every bank's overdue ratio against the 5% and 8% lines (第十二条) and of
+the fund's cumulative compensation against its pause level (第十九条), plus CSV and XLSX exports of the
+claims and the banks. The same files come from /report and ``ipbot report --out DIR``."""
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+
+import matplotlib
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+from openpyxl import Workbook
+
+from bot.rules.money import from_fen
+from bot.rules.monitoring import BankBook, FundStatus, bank_exposure, fund_status
+from bot.rules.policy import PolicyPack
+from bot.services.container import Services
+from bot.texts import TEXTS
+
+matplotlib.use("Agg")
+
+#: CJK fonts from Debian packages (fonts-wqy-microhei is installed by .ci/run), best first.
+CJK_FONTS = ("WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC")
+LEVEL_COLOURS = {"normal": "#4c9f70", "warning": "#e0a030", "suspend": "#c8453a"}
+CLAIM_COLUMNS = ("claim_no", "program", "bank", "loan_id", "credit_code", "enterprise", "principal", "loss",
+                 "overdue_days", "ceiling", "approved", "paid", "paid_on", "status", "filed_at", "updated_at")
+BANK_COLUMNS = ("program", "bank", "report_date", "loans", "issued", "overdue", "ratio", "level", "told_level",
+                "suspended_on", "officers")
+
+
+@dataclass(frozen=True)
+class ProgramReport:
+    pack: PolicyPack
+    books: list[tuple[BankBook, str, str, str | None, int]]
+    fund: FundStatus
+
+
+def cjk_font() -> str | None:
+    available = {f.name for f in font_manager.fontManager.ttflist}
+    return next((name for name in CJK_FONTS if name in available), None)
+
+
+async def gather(services: Services) -> list[ProgramReport]:
+    store = services.store
+    reports = []
+    for pack in services.programs:
+        program = pack.program
+        rows = []
+        for t in await store.loans.bank_totals(pack.id, program.bank_monitoring.overdue_days.value):
+            book = BankBook(t.bank, t.loans, t.overdue_loans,
+                            bank_exposure(program, from_fen(t.issued_fen), from_fen(t.overdue_fen)))
+            told = await store.banks.level(pack.id, t.bank_id)
+            rows.append((book, t.report_date, told.level, told.suspended_on, len(await store.banks.officers(t.bank_id))))
+        fund = fund_status(program, from_fen(await store.claims.total_paid_fen(pack.id)),
+                           await store.programs.fund_resumed(pack.id))
+        reports.append(ProgramReport(pack, rows, fund))
+    return reports
+
+
+def chart_png(reports: list[ProgramReport], locale: str, today: date) -> bytes:
+    """One figure per program stacked: bank ratios with the warning and suspension lines; the fund."""
+    font = cjk_font()
+    rc = {"font.sans-serif": [font, "DejaVu Sans"] if font else ["DejaVu Sans"], "axes.unicode_minus": False}
+    line = lambda macro, **kw: TEXTS.line(locale, "report", macro, **kw)  # noqa: E731
+    with matplotlib.rc_context(rc):
+        figure = Figure(figsize=(10, 6.5 * len(reports)), dpi=110, layout="constrained")
+        axes = figure.subplots(2 * len(reports), 1, squeeze=False, height_ratios=[3, 1] * len(reports))[:, 0]
+        for i, report in enumerate(reports):
+            monitoring = report.pack.program.bank_monitoring
+            ratios = axes[2 * i]
+            books = [b for b, *_ in report.books]
+            names = [b.bank for b in books] or [line("no_banks")]
+            values = [float(b.exposure.ratio) * 100 for b in books] or [0.0]
+            colours = [LEVEL_COLOURS[b.exposure.level] for b in books] or ["#cccccc"]
+            ratios.bar(names, values, color=colours, width=0.6)
+            ratios.set_xlim(-0.75, max(len(names), 3) - 0.25)
+            for ratio, style, macro in ((monitoring.warn_ratio.value, "--", "warn_line"),
+                                        (monitoring.suspend_ratio.value, "-", "suspend_line")):
+                ratios.axhline(float(ratio) * 100, color=LEVEL_COLOURS["warning" if macro == "warn_line" else "suspend"],
+                               linestyle=style, label=line(macro, ratio=ratio, article=monitoring.warn_ratio.article))
+            ratios.set_ylabel(line("ratio_axis", days=monitoring.overdue_days.value))
+            ratios.set_title(line("ratio_title", program=report.pack.meta.short_title, today=today.isoformat()))
+            ratios.set_ylim(0, max(values + [float(monitoring.suspend_ratio.value) * 100]) * 1.25)
+            ratios.legend(loc="upper right")
+            ratios.tick_params(axis="x", labelrotation=30)
+            fund = axes[2 * i + 1]
+            fund.barh([line("fund_bar")], [float(report.fund.paid) / 10_000],
+                      color=LEVEL_COLOURS["suspend" if report.fund.paused else "normal"])
+            if report.fund.pause_level is not None:
+                fund.axvline(float(report.fund.pause_level) / 10_000, color=LEVEL_COLOURS["suspend"], linestyle="--",
+                             label=line("pause_line", level=report.fund.pause_level,
+                                        article=report.pack.program.fund.pause_at_cumulative.article))
+            fund.set_xlim(0, float(report.fund.size) / 10_000)
+            fund.set_xlabel(line("fund_axis", size=report.fund.size))
+            fund.set_title(line("fund_title", paid=report.fund.paid, state=report.fund.state))
+            fund.legend(loc="lower right")
+        out = io.BytesIO()
+        figure.savefig(out, format="png")
+    return out.getvalue()
+
+
+async def claim_rows(services: Services) -> list[dict]:
+    store = services.store
+    banks = {b.id: b.name for b in await store.banks.all()}
+    yuan = lambda fen: None if fen is None else str(from_fen(fen))  # noqa: E731
+    return [{"claim_no": c.claim_no, "program": c.program_id, "bank": banks.get(c.bank_id, ""), "loan_id": c.loan_id,
+             "credit_code": c.credit_code, "enterprise": c.enterprise, "principal": yuan(c.principal_fen),
+             "loss": yuan(c.loss_fen), "overdue_days": c.overdue_days, "ceiling": yuan(c.ceiling_fen),
+             "approved": yuan(c.approved_fen), "paid": yuan(c.paid_fen), "paid_on": c.paid_on, "status": c.status,
+             "filed_at": c.filed_at, "updated_at": c.updated_at}
+            for c in await store.claims.recent(limit=1_000_000)]
+
+
+def bank_rows(reports: list[ProgramReport]) -> list[dict]:
+    return [{"program": r.pack.id, "bank": book.bank, "report_date": report_date, "loans": book.loans,
+             "issued": str(book.exposure.issued), "overdue": str(book.exposure.overdue), "ratio": str(book.exposure.ratio),
+             "level": book.exposure.level, "told_level": told, "suspended_on": suspended_on, "officers": officers}
+            for r in reports for book, report_date, told, suspended_on, officers in r.books]
+
+
+def to_csv(rows: list[dict], columns: tuple[str, ...]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def to_xlsx(sheets: dict[str, tuple[list[dict], tuple[str, ...]]]) -> bytes:
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for title, (rows, columns) in sheets.items():
+        sheet = workbook.create_sheet(title)
+        sheet.append(list(columns))
+        for row in rows:
+            sheet.append([row[c] for c in columns])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+async def build_report(services: Services, locale: str, today: date) -> dict[str, bytes]:
+    """File name -> content: the chart, the two CSVs and one workbook holding both."""
+    reports = await gather(services)
+    claims = await claim_rows(services)
+    banks = bank_rows(reports)
+    return {
+        "report.png": chart_png(reports, locale, today),
+        "claims.csv": to_csv(claims, CLAIM_COLUMNS),
+        "banks.csv": to_csv(banks, BANK_COLUMNS),
+        "report.xlsx": to_xlsx({"claims": (claims, CLAIM_COLUMNS), "banks": (banks, BANK_COLUMNS)}),
+    }

@@ -1,0 +1,236 @@
+"""The staff side: broadcasts that survive anything, the review desk, reports, audit, and staff-only access."""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+
+import pytest
+from telegram.error import TimedOut
+
+from bot.services.broadcast import BroadcastEngine
+from bot.store import Store
+from handlers.broadcast import telegram_sender
+from tests.bot_harness import STAFF, BotHarness
+from tests.loan_books import csv_bytes, row
+from tests.sandbox_process import ROOT
+
+OUTSIDER = 1001
+
+
+@pytest.fixture
+async def bot(tmp_path):
+    harness = await BotHarness(tmp_path / "data").start()
+    yield harness
+    await harness.stop()
+
+
+async def enterprises(bot, count, start=50_000, region=None):
+    store = bot.services.store
+    for i in range(count):
+        code = f"E{start + i}"
+        enterprise = await store.enterprises.register(code, f"企业{i}", actor="test", region=region)
+        await store.chats.ensure(start + i)
+        await store.enterprises.bind_chat(enterprise.id, start + i, "active", actor="test")
+
+
+async def finish_broadcasts(bot):
+    await asyncio.gather(*getattr(bot.app, "broadcast_tasks", {}).values())
+
+
+# -- broadcasts ---------------------------------------------------------------------------------
+
+async def test_a_broadcast_reaches_each_enterprise_once_by_name(bot):
+    await enterprises(bot, 3)
+    await bot.send(STAFF, "/broadcast")
+    await bot.press(STAFF, "全部企业")
+    await bot.send(STAFF, "{{ name }}您好，政策有更新。")
+    [preview] = await bot.press(STAFF, "不附文件")
+    assert "共3个收件方" in preview["text"] and "企业0您好" in preview["text"]
+    await bot.press(STAFF, "发送给3个收件方")
+    await finish_broadcasts(bot)
+    delivered = bot.fake.delivered()
+    assert [delivered.get(50_000 + i) for i in range(3)] == [1, 1, 1]
+    texts = {int(c.params["chat_id"]): c.params["text"] for c in bot.calls("sendMessage")}
+    assert texts[50_001] == "企业1您好，政策有更新。"
+    assert "送达3" in bot.texts(bot.fake.sent_since(0, STAFF))
+    assert "#1" in bot.texts(await bot.send(STAFF, "/broadcasts"))
+
+
+@pytest.mark.parametrize(("text", "says"), [("{{ phone }}", "不认识的占位符"), ("{{ name ", "格式有误")])
+async def test_placeholders_are_checked_before_sending(bot, text, says):
+    await bot.send(STAFF, "/broadcast")
+    await bot.press(STAFF, "所有人")
+    assert says in bot.texts(await bot.send(STAFF, text))
+
+
+async def test_a_broadcast_by_region_and_with_a_document(bot):
+    await enterprises(bot, 2, start=60_000, region="江北区")
+    await enterprises(bot, 2, start=61_000, region="渝中区")
+    await bot.send(STAFF, "/broadcast")
+    await bot.press(STAFF, "某地区的企业")
+    await bot.press(STAFF, "江北区")
+    await bot.send(STAFF, "请查收附件")
+    [preview] = await bot.send_document(STAFF, "通知.pdf", b"%PDF-1.4")
+    assert "共2个收件方" in preview["text"] and "通知.pdf" in preview["text"]
+    await bot.press(STAFF, "发送给2个收件方")
+    await finish_broadcasts(bot)
+    assert set(bot.fake.delivered("sendDocument")) == {60_000, 60_001}
+
+
+async def test_500_recipients_through_retry_after_timeouts_and_blocks(bot):
+    recipients = {100_000 + i: f"企业{i}" for i in range(500)}
+    blocked = set(range(100_000, 100_010))
+    for chat_id in blocked:
+        bot.fake.fail_chat(chat_id, (403, "Forbidden: bot was blocked by the user", None))
+    for chat_id in range(100_100, 100_120):
+        bot.fake.fail_chat(chat_id, TimedOut(), times=2)
+    bot.fake.fail_chat(100_200, (429, "Too Many Requests: retry after 3", {"retry_after": 3}))
+    bot.fake.fail_chat(100_300, (502, "Bad Gateway", None), times=1)
+    broadcast = await bot.services.store.broadcasts.create(STAFF, "test", "通知 {{ name }}", recipients)
+    sleeps = []
+
+    async def sleep(seconds):
+        sleeps.append(seconds)
+
+    engine = BroadcastEngine(bot.services, telegram_sender(bot.app.bot), rate=100_000, sleep=sleep)
+    counts = await engine.run(broadcast.id)
+    delivered = bot.fake.delivered()
+    assert all(delivered.get(chat) == 1 for chat in recipients if chat not in blocked)
+    assert not any(chat in delivered for chat in blocked)
+    assert (counts.sent, counts.blocked, counts.failed, counts.pending) == (490, 10, 0, 0)
+    assert counts.sent + counts.blocked + counts.failed == len(recipients)
+    assert 3 in sleeps
+    for chat_id in blocked:
+        assert (await bot.services.store.chats.get(chat_id)).blocked
+    assert not blocked & set(await bot.services.store.chats.reachable())
+
+
+async def test_a_broadcast_can_be_stopped_from_its_progress_message(bot):
+    await enterprises(bot, 40)
+    bot.services.settings.broadcast_rate = 5
+    await bot.send(STAFF, "/broadcast")
+    await bot.press(STAFF, "全部企业")
+    await bot.send(STAFF, "慢慢发")
+    await bot.press(STAFF, "不附文件")
+    await bot.press(STAFF, "发送给40个收件方")
+    await asyncio.sleep(3.5)
+    await bot.press(STAFF, "停止群发")
+    await finish_broadcasts(bot)
+    counts = await bot.services.store.broadcasts.counts(1)
+    assert (await bot.services.store.broadcasts.get(1)).status == "cancelled"
+    assert counts.pending > 0 and counts.sent + counts.pending == 40
+
+
+async def test_an_unfinished_broadcast_resumes_after_a_restart(bot):
+    recipients = {70_000 + i: "x" for i in range(20)}
+    await bot.services.store.broadcasts.create(STAFF, "test", "续发", recipients)
+    await bot.restart()
+    await finish_broadcasts(bot)
+    assert all(bot.fake.delivered().get(chat) == 1 for chat in recipients)
+
+
+def test_a_killed_broadcast_process_delivers_the_rest_with_at_most_one_duplicate(tmp_path):
+    data = tmp_path / "data"
+    log = tmp_path / "delivered.log"
+
+    async def create():
+        store = await Store.open(data / "ipbot.sqlite3")
+        await store.broadcasts.create(STAFF, "test", "你好", {80_000 + i: "x" for i in range(200)})
+        await store.close()
+
+    asyncio.run(create())
+    env = {**os.environ, "IPBOT_DATA_DIR": str(data)}
+    worker = [sys.executable, str(ROOT / "tests" / "broadcast_worker.py"), str(log), "0.005"]
+    process = subprocess.Popen(worker, cwd=ROOT, env=env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (not log.exists() or len(log.read_text().splitlines()) < 60):
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    killed_at = len(log.read_text().splitlines())
+    assert 60 <= killed_at < 200
+    subprocess.run(worker, cwd=ROOT, env=env, check=True, timeout=120)
+    counts = Counter(int(line) for line in log.read_text().splitlines())
+    assert set(counts) == {80_000 + i for i in range(200)}
+    assert sum(n - 1 for n in counts.values()) <= 1
+
+
+# -- review desk, reports, audit ----------------------------------------------------------------
+
+async def _claim_waiting(bot):
+    store = bot.services.store
+    [reply] = await bot.send(STAFF, "/invite 示例银行")
+    payload = reply["text"].split("start=")[1].split()[0]
+    await bot.send(2001, f"/start {payload}")
+    await bot.send_document(2001, "b.csv", csv_bytes([row("L1", principal="1000000", overdue_days="90")]))
+    await bot.send(2001, "/file_claim")
+    await bot.press(2001, "L1")
+    await bot.send(2001, "50万")
+    await bot.press(2001, "提交申请")
+    return (await store.claims.for_bank(1))[0]
+
+
+async def test_the_review_desk_lists_waiting_claims_with_their_reasons(bot):
+    claim = await _claim_waiting(bot)
+    sent = await bot.send(STAFF, "/review")
+    desk = [m for m in sent if claim.claim_no in m["text"]]
+    assert desk and "第十一条" in desk[0]["text"] and "审核台" in desk[0]["text"]
+    await bot.press(STAFF, "开始审核")
+    assert (await bot.services.store.claims.get(claim.claim_no)).status == "under_review"
+
+
+async def test_staff_can_ask_the_bank_for_more_information(bot):
+    claim = await _claim_waiting(bot)
+    await bot.send(STAFF, "/review")
+    await bot.press(STAFF, "请银行补充材料")
+    mark = len(bot.fake.calls)
+    await bot.send(STAFF, "请提供质押登记证明")
+    assert "请提供质押登记证明" in bot.texts(bot.fake.sent_since(mark, 2001))
+    assert (await bot.services.store.claims.get(claim.claim_no)).status == "filed"
+
+
+async def test_an_empty_review_desk_says_so(bot):
+    assert "审核台是空的" in bot.texts(await bot.send(STAFF, "/review"))
+
+
+async def test_report_sends_the_chart_and_exports(bot):
+    await _claim_waiting(bot)
+    await bot.send(STAFF, "/report")
+    assert len(bot.calls("sendPhoto")) == 1
+    assert len(bot.calls("sendDocument")) == 3
+
+
+async def test_audit_shows_who_changed_what_before_and_after(bot):
+    claim = await _claim_waiting(bot)
+    text = bot.texts(await bot.send(STAFF, "/audit 5"))
+    assert "claim.file" in text and claim.claim_no in text and "之后" in text
+
+
+# -- nobody but staff ---------------------------------------------------------------------------
+
+STAFF_COMMANDS = ["/broadcast", "/broadcasts", "/review", "/report", "/audit", "/monitor", "/invite 示例银行",
+                  "/officers 示例银行", "/fund_resume"]
+
+
+@pytest.mark.parametrize("command", STAFF_COMMANDS)
+async def test_every_staff_command_is_refused_to_others(bot, command):
+    assert "只有工作人员" in bot.texts(await bot.send(OUTSIDER, command))
+
+
+async def test_every_staff_button_is_refused_to_others_even_forged(bot):
+    await _claim_waiting(bot)
+    await bot.send(STAFF, "/officers 示例银行")
+    await enterprises(bot, 1)
+    await bot.send(STAFF, "/broadcast")
+    audience_message, audience_data = bot.fake.last_with_button(STAFF, "全部企业")
+    buttons = [bot.fake.last_with_button(STAFF, label) for label in ("开始审核", "驳回", "请银行补充材料", "撤销")]
+    buttons.append((audience_message, audience_data))
+    for message, data in buttons:
+        forged = {**message, "chat": {"id": OUTSIDER, "type": "private"}}
+        assert "只有工作人员" in bot.texts(await bot.press_data(OUTSIDER, forged, data)), data
+    assert (await bot.services.store.claims.for_bank(1))[0].status == "filed"
+    assert await bot.services.store.banks.officers(1) == [2001]
