@@ -94,3 +94,15 @@ def test_the_web_chat_in_a_real_browser(sandbox, tmp_path):
         page.screenshot(path=str(tmp_path / "web_chat.png"), full_page=True)
         browser.close()
     assert (tmp_path / "web_chat.png").stat().st_size > 10_000
+
+
+def test_a_staff_broadcast_reaches_the_enterprise_and_the_bank(sandbox):
+    sandbox.replies(ENTERPRISE, settle=0.2, timeout=1)
+    sandbox.replies(OFFICER, settle=0.2, timeout=1)
+    sandbox.send(STAFF, "/broadcast")
+    sandbox.press(STAFF, "所有人")
+    sandbox.send(STAFF, "{{ name }}：本周五下午召开政策宣讲会。")
+    sandbox.press(STAFF, "不附文件")
+    sandbox.press(STAFF, "发送给")
+    assert "示例科技有限公司：本周五下午召开政策宣讲会。" in sandbox.texts(sandbox.replies(ENTERPRISE))
+    assert "示例银行：本周五下午召开政策宣讲会。" in sandbox.texts(sandbox.replies(OFFICER))
