@@ -8,14 +8,12 @@ Run: .venv/bin/python bench/broadcast.py [--recipients 10000] [--paced 500]
 
 import argparse
 import asyncio
-import json
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from telegram import Bot
-from telegram.request import BaseRequest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -23,34 +21,13 @@ from bot.config import Settings  # noqa: E402
 from bot.services.broadcast import BroadcastEngine  # noqa: E402
 from bot.services.container import open_services  # noqa: E402
 from handlers.broadcast import telegram_sender  # noqa: E402
-from tests.telegram_fake import BOT_USER  # noqa: E402
-
-
-class InstantTelegram(BaseRequest):
-    """Answers every call at once, like a Telegram with no limits."""
-
-    @property
-    def read_timeout(self) -> float:
-        return 5.0
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    async def do_request(self, url, method, request_data=None, **timeouts):
-        name = url.rsplit("/", 1)[-1]
-        params = request_data.parameters if request_data else {}
-        result = {"message_id": 1, "date": 0, "chat": {"id": int(params["chat_id"]), "type": "private"},
-                  "text": params["text"]} if name == "sendMessage" else (BOT_USER if name == "getMe" else True)
-        return 200, json.dumps({"ok": True, "result": result}).encode()
+from tests.telegram_fake import StubTelegram  # noqa: E402
 
 
 async def measure(recipients: int, rate: float) -> tuple[int, float]:
     with tempfile.TemporaryDirectory() as tmp:
         services = await open_services(Settings(IPBOT_DATA_DIR=Path(tmp)))
-        bot = Bot("1:bench", request=InstantTelegram())
+        bot = Bot("1:bench", request=StubTelegram())
         await bot.initialize()
         broadcast = await services.store.broadcasts.create(9001, "bench", "通知：{{ name }}",
                                                            {1_000_000 + i: f"企业{i}" for i in range(recipients)})

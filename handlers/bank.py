@@ -19,7 +19,7 @@ from bot.services.invites import PAYLOAD_PREFIX, redeem_invite
 from bot.services.loan_import import SUPPORTED_SUFFIXES, import_loan_book
 from bot.services.monitoring import check_bank
 from bot.texts import TEXTS
-from handlers.common import CANCEL, answer_query, conversation, data_is, send
+from handlers.common import CANCEL, amount_from, answer_query, conversation, data_is, send
 from handlers.context import BotContext, keyboard
 from handlers.menu import set_chat_menu
 from handlers.push import push
@@ -152,12 +152,8 @@ async def loan_typed(update: Update, context: BotContext) -> int:
 
 async def loss_typed(update: Update, context: BotContext) -> int:
     state = context.user_data[KEY]
-    raw = update.message.text
-    try:
-        loss = parse_amount(raw)
-    except AmountError as exc:
-        await send(update, context.line("errors", "amount", code=exc.code, field=context.line("estimate", "field", name="loss"),
-                                        value=raw.strip()))
+    loss = await amount_from(update, context, context.line("estimate", "field", name="loss"))
+    if loss is None:
         return LOSS
     pack = context.services.programs[0]
     bank = await context.store.banks.by_name(state["bank"])

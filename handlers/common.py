@@ -4,11 +4,13 @@ patterns over the tuples the bot puts in its buttons (arbitrary callback data)."
 import functools
 import warnings
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 from telegram.warnings import PTBUserWarning
 
+from bot.rules.amounts import AmountError, parse_amount
 from handlers.context import BotContext
 
 # Conversations are tracked per user and chat on purpose (one flow at a time per user), with buttons
@@ -44,6 +46,16 @@ def data_is(*prefix: object) -> Callable[[object], bool]:
 async def answer_query(update: Update) -> None:
     if update.callback_query is not None:
         await update.callback_query.answer()
+
+
+async def amount_from(update: Update, context: BotContext, field: str, *, allow_zero: bool = False) -> Decimal | None:
+    """The amount the user typed, or ``None`` after telling them what was wrong (``field`` names it)."""
+    raw = update.message.text
+    try:
+        return parse_amount(raw, allow_zero=allow_zero)
+    except AmountError as exc:
+        await send(update, context.line("errors", "amount", code=exc.code, field=field, value=raw.strip()))
+        return None
 
 
 async def send(update: Update, text: str, **kwargs) -> None:

@@ -7,10 +7,11 @@ from decimal import Decimal
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 
-from bot.rules.amounts import AmountError, parse_amount, parse_days
+from bot.rules.amounts import parse_days
 from bot.rules.compensation import ClaimFacts, InvalidClaimInput, compute_compensation
+from bot.rules.money import from_fen
 from bot.texts import TEXTS
-from handlers.common import CANCEL, answer_query, conversation, data_is, send
+from handlers.common import CANCEL, amount_from, answer_query, conversation, data_is, send
 from handlers.context import BotContext, keyboard
 from handlers.start import MENU_ESTIMATE
 
@@ -65,13 +66,7 @@ async def program_chosen(update: Update, context: BotContext) -> int:
 
 
 async def _amount(update: Update, context: BotContext, field: str, *, allow_zero: bool = False) -> Decimal | None:
-    raw = update.message.text
-    try:
-        return parse_amount(raw, allow_zero=allow_zero)
-    except AmountError as exc:
-        await send(update, context.line("errors", "amount", code=exc.code, field=context.line("estimate", "field", name=field),
-                                        value=raw.strip()))
-        return None
+    return await amount_from(update, context, context.line("estimate", "field", name=field), allow_zero=allow_zero)
 
 
 async def loan_received(update: Update, context: BotContext) -> int:
@@ -130,7 +125,7 @@ async def _finish(update: Update, context: BotContext, paid: Decimal) -> int:
     state = context.user_data.pop(KEY)
     pack = context.services.packs[state["program"]]
     store = context.store
-    fund_paid = Decimal(await store.claims.total_paid_fen(pack.id)) / 100
+    fund_paid = from_fen(await store.claims.total_paid_fen(pack.id))
     facts = ClaimFacts(loan_principal=Decimal(state["loan"]), principal_loss=Decimal(state["loss"]),
                        overdue_days=state["days"], paid_to_enterprise_this_year=paid,
                        fund_paid_cumulative=fund_paid, fund_resumed=await store.programs.fund_resumed(pack.id))

@@ -1,14 +1,12 @@
 """Staff commands and buttons for the bank side: invites, officers, monitoring on demand, suspensions,
 the fund's resume, and acting on claims. Every entry is guarded by `staff_only`."""
 
-from decimal import Decimal
 
 from telegram import Update
 from telegram.constants import ChatAction
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 
 from bot.clock import now, today
-from bot.rules.amounts import AmountError, parse_amount
 from bot.rules.claims import TransitionError
 from bot.rules.money import from_fen
 from bot.rules.monitoring import BankBook, bank_exposure, fund_status
@@ -18,7 +16,7 @@ from bot.services.invites import create_invite
 from bot.services.monitoring import decide_suspension, resume_fund, run_monitoring
 from bot.services.reports import build_report
 from bot.services.notify import Notification
-from handlers.common import CANCEL, answer_query, conversation, data_is, send, staff_only
+from handlers.common import CANCEL, amount_from, answer_query, conversation, data_is, send, staff_only
 from handlers.context import BotContext, keyboard
 from handlers.push import push
 
@@ -140,18 +138,14 @@ async def reprompt(update: Update, context: BotContext) -> None:
 @staff_only
 async def amount_typed(update: Update, context: BotContext) -> int:
     state = context.user_data[KEY]
-    raw = update.message.text
-    try:
-        amount = parse_amount(raw)
-    except AmountError as exc:
-        await send(update, context.line("errors", "amount", code=exc.code, field=context.line("staff", "amount_field"),
-                                        value=raw.strip()))
+    amount = await amount_from(update, context, context.line("staff", "amount_field"))
+    if amount is None:
         return AMOUNT
     claim = await context.store.claims.get(state["claim_no"])
     if amount > from_fen(claim.ceiling_fen):
         await send(update, context.line("staff", "above_ceiling", ceiling=from_fen(claim.ceiling_fen)))
         return AMOUNT
-    await _act(update, context, state["claim_no"], "approve", amount=Decimal(amount))
+    await _act(update, context, state["claim_no"], "approve", amount=amount)
     context.user_data.pop(KEY, None)
     return ConversationHandler.END
 

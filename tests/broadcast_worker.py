@@ -6,13 +6,11 @@ Usage: python tests/broadcast_worker.py LOG DELAY_SECONDS
 """
 
 import asyncio
-import json
 import os
 import sys
 from pathlib import Path
 
 from telegram import Bot
-from telegram.request import BaseRequest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -20,23 +18,13 @@ from bot.config import Settings  # noqa: E402
 from bot.services.broadcast import BroadcastEngine  # noqa: E402
 from bot.services.container import open_services  # noqa: E402
 from handlers.broadcast import telegram_sender  # noqa: E402
-from tests.telegram_fake import BOT_USER  # noqa: E402
+from tests.telegram_fake import StubTelegram  # noqa: E402
 
 
-class LoggingTelegram(BaseRequest):
+class LoggingTelegram(StubTelegram):
     def __init__(self, log: Path, delay: float):
         self.log = log.open("a", buffering=1)
         self.delay = delay
-
-    @property
-    def read_timeout(self) -> float:
-        return 5.0
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
 
     async def do_request(self, url, method, request_data=None, **timeouts):
         name = url.rsplit("/", 1)[-1]
@@ -45,11 +33,7 @@ class LoggingTelegram(BaseRequest):
             await asyncio.sleep(self.delay)
             self.log.write(f"{params['chat_id']}\n")
             os.fsync(self.log.fileno())
-            result = {"message_id": 1, "date": 0, "chat": {"id": int(params["chat_id"]), "type": "private"},
-                      "text": params["text"]}
-        else:
-            result = BOT_USER if name == "getMe" else True
-        return 200, json.dumps({"ok": True, "result": result}).encode()
+        return 200, self.ok(name, params)
 
 
 async def main(log: Path, delay: float) -> None:

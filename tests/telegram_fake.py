@@ -21,14 +21,8 @@ class Call:
     ok: bool = True
 
 
-@dataclass
-class FakeTelegram(BaseRequest):
-    calls: list[Call] = field(default_factory=list)
-    messages: dict[tuple[int, int], dict] = field(default_factory=dict)
-    failures: dict[str, list[dict]] = field(default_factory=dict)
-    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
-    chat_failures: dict[int, list[Any]] = field(default_factory=dict)
-    _ids: Any = field(default_factory=lambda: itertools.count(5000))
+class StubTelegram(BaseRequest):
+    """Answers every call at once with a plausible result (getMe: the bot; a send: a message)."""
 
     @property
     def read_timeout(self) -> float:
@@ -39,6 +33,30 @@ class FakeTelegram(BaseRequest):
 
     async def shutdown(self) -> None:
         return None
+
+    @staticmethod
+    def ok(name: str, params: dict) -> bytes:
+        result: Any = True
+        if name == "getMe":
+            result = BOT_USER
+        elif name == "sendMessage":
+            result = {"message_id": 1, "date": 0, "chat": {"id": int(params["chat_id"]), "type": "private"},
+                      "text": params["text"]}
+        return json.dumps({"ok": True, "result": result}).encode()
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
+                         **timeouts: Any) -> tuple[int, bytes]:
+        return 200, self.ok(url.rsplit("/", 1)[-1], request_data.parameters if request_data else {})
+
+
+@dataclass
+class FakeTelegram(StubTelegram):
+    calls: list[Call] = field(default_factory=list)
+    messages: dict[tuple[int, int], dict] = field(default_factory=dict)
+    failures: dict[str, list[dict]] = field(default_factory=dict)
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    chat_failures: dict[int, list[Any]] = field(default_factory=dict)
+    _ids: Any = field(default_factory=lambda: itertools.count(5000))
 
     def fail(self, method: str, error_code: int, description: str, times: int = 1, **parameters: Any) -> None:
         """The next ``times`` calls of ``method`` answer with this Bot API error."""

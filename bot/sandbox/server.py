@@ -6,6 +6,7 @@ State lives in memory; uploaded and sent files under the data directory.
 """
 
 import asyncio
+import contextlib
 import itertools
 import json
 import re
@@ -166,10 +167,8 @@ class Sandbox:
         if not fresh() and wait > 0:
             condition = self._chat_condition(user_id)
             async with condition:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(condition.wait_for(lambda: bool(fresh())), timeout=min(wait, MAX_WAIT))
-                except TimeoutError:
-                    pass
         return [r.client() for r in fresh()]
 
     # -- the Bot API -----------------------------------------------------------------------------
@@ -249,10 +248,8 @@ class Sandbox:
         timeout = min(float(params.get("timeout") or 0), MAX_WAIT)
         if not self.updates and timeout > 0:
             async with self.changed:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.changed.wait_for(lambda: bool(self.updates)), timeout=timeout)
-                except TimeoutError:
-                    pass
         allowed = params.get("allowed_updates")
         updates = [u for u in self.updates if not allowed or any(k in allowed for k in u if k != "update_id")]
         return updates[: int(params.get("limit") or 100)]
