@@ -97,13 +97,23 @@ async def _user(client: httpx.AsyncClient, user: int, messages: int, kind: str, 
         question = reply
 
 
+#: Users per HTTP client: httpx scans its whole pool on each request, so one client with hundreds of
+#: connections makes the load generator the bottleneck; small clients keep that cost flat.
+USERS_PER_CLIENT = 10
+
+
 async def _load(url: str, users: int, messages: int, kind: str) -> tuple[float, list[float]]:
     latencies: list[float] = []
-    limits = httpx.Limits(max_connections=users * 2, max_keepalive_connections=users * 2)
-    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
+    limits = httpx.Limits(max_connections=USERS_PER_CLIENT * 2, max_keepalive_connections=USERS_PER_CLIENT * 2)
+    clients = [httpx.AsyncClient(base_url=url, timeout=120, limits=limits)
+               for _ in range(0, users, USERS_PER_CLIENT)]
+    try:
         start = time.perf_counter()
-        await asyncio.gather(*(_user(client, 100_000 + u, messages, kind, latencies) for u in range(users)))
+        await asyncio.gather(*(_user(clients[u // USERS_PER_CLIENT], 100_000 + u, messages, kind, latencies)
+                               for u in range(users)))
         return time.perf_counter() - start, latencies
+    finally:
+        await asyncio.gather(*(client.aclose() for client in clients))
 
 
 def _run(kind: str, users: int, messages: int, rate_limit: bool = False) -> dict:

@@ -1,7 +1,7 @@
 """The composition root: builds the PTB Application, registers handlers/, the error handler and menus."""
 
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, PicklePersistence
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
 from bot.config import Settings
@@ -9,11 +9,12 @@ from bot.services.container import Services, open_services
 from handlers import ask, bank, bind, broadcast, claims, errors, estimate, jobs, selfcheck, staff, start
 from handlers.context import BotContext, IpBotApplication
 from handlers.menu import set_default_menus
+from handlers.persistence import StorePersistence
 
 #: Token used against the local sandbox when no TELEGRAM_BOT_TOKEN is configured.
 SANDBOX_TOKEN = "1000000:sandbox"
-#: Seconds between writes of conversation state (it is also written at every clean shutdown).
-PERSIST_EVERY = 2
+#: Seconds between writes of conversation state (each changed row; also at every clean shutdown).
+PERSIST_EVERY = 1
 #: How many buttons' data are kept (arbitrary callback data); older buttons get "menu expired".
 CALLBACK_CACHE = 4096
 
@@ -56,7 +57,7 @@ def build_application(settings: Settings, *, services: Services | None = None, r
         .application_class(IpBotApplication, kwargs={"services": services, "settings": settings})
         .token(settings.telegram_bot_token or SANDBOX_TOKEN)
         .context_types(ContextTypes(context=BotContext))
-        .persistence(PicklePersistence(settings.data_dir / "conversations.pickle", update_interval=PERSIST_EVERY))
+        .persistence(StorePersistence(settings.db_path, update_interval=PERSIST_EVERY))
         .arbitrary_callback_data(CALLBACK_CACHE)
         .concurrent_updates(False)
         .post_init(_post_init)

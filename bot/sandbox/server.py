@@ -40,7 +40,6 @@ class Record:
     sender: str
     text: str = ""
     reply_markup: dict | None = None
-    parse_mode: str | None = None
     photo: str | None = None
     document: dict | None = None
     edited: bool = False
@@ -261,8 +260,7 @@ class Sandbox:
             raise ApiError(400, "Bad Request: message text is empty")
         if len(text) > 4096:
             raise ApiError(400, "Bad Request: message is too long")
-        record = self._store(Record(next(self._message_ids), chat_id, "bot", text, self._markup(params),
-                                    params.get("parse_mode")))
+        record = self._store(Record(next(self._message_ids), chat_id, "bot", text, self._markup(params)))
         await self._notify(chat_id)
         return self.api_message(record)
 
@@ -275,8 +273,7 @@ class Sandbox:
             meta = self.files[params[kind]]
         else:
             raise ApiError(400, f"Bad Request: there is no {kind} in the request")
-        record = Record(next(self._message_ids), chat_id, "bot", params.get("caption") or "", self._markup(params),
-                        params.get("parse_mode"))
+        record = Record(next(self._message_ids), chat_id, "bot", params.get("caption") or "", self._markup(params))
         if kind == "photo":
             record.photo = f"{meta['file_id']}/{meta['file_name']}"
         else:
@@ -300,7 +297,7 @@ class Sandbox:
         if text == record.text and markup == record.reply_markup:
             raise ApiError(400, "Bad Request: message is not modified: specified new message content and reply "
                                 "markup are exactly the same as a current content and reply markup of the message")
-        record.text, record.reply_markup, record.parse_mode = text, markup, params.get("parse_mode")
+        record.text, record.reply_markup = text, markup
         return await self._edited(record)
 
     async def api_editMessageReplyMarkup(self, params, files):

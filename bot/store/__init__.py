@@ -14,6 +14,7 @@ from bot.store.banks import Banks
 from bot.store.broadcasts import Broadcasts
 from bot.store.chats import Chats
 from bot.store.claims import Claims
+from bot.store.conversation_state import ConversationState
 from bot.store.db import Database
 from bot.store.enterprises import Enterprises
 from bot.store.loans import Loans
@@ -32,6 +33,7 @@ class Store:
         self.alerts = Alerts(db)
         self.broadcasts = Broadcasts(db)
         self.audit = AuditLog(db)
+        self.conversation_state = ConversationState(db)
 
     @classmethod
     async def open(cls, path: Path | str, clock: Callable[[], datetime] = shanghai_now) -> "Store":
