@@ -11,13 +11,11 @@ from bot.clock import now, today
 from bot.rules.amounts import AmountError, parse_amount
 from bot.rules.claims import TransitionError
 from bot.rules.loan_book import LoanBookError
-from bot.rules.money import from_fen
-from bot.rules.monitoring import BankBook, bank_exposure
 from bot.services import claims_workflow
 from bot.services.claims_workflow import ClaimRefused
 from bot.services.invites import PAYLOAD_PREFIX, redeem_invite
 from bot.services.loan_import import SUPPORTED_SUFFIXES, import_loan_book
-from bot.services.monitoring import check_bank
+from bot.services.monitoring import bank_status, bank_totals, check_bank
 from bot.texts import TEXTS
 from handlers.common import CANCEL, amount_from, answer_query, conversation, data_is, send
 from handlers.context import BotContext, keyboard
@@ -72,10 +70,8 @@ async def upload(update: Update, context: BotContext) -> None:
         return
     await send(update, context.t("import_ok", report_date=summary.report_date.isoformat(), books=summary.books,
                                  overdue_days=pack.program.bank_monitoring.overdue_days.value))
-    threshold = pack.program.bank_monitoring.overdue_days.value
-    for totals in await context.store.loans.bank_totals(pack.id, threshold):
-        if totals.bank_id == bank.id:
-            await push(context.bot, context.services, await check_bank(context.services, pack, totals, today()))
+    totals = await bank_totals(context.services, pack, bank.id)
+    await push(context.bot, context.services, await check_bank(context.services, pack, totals, today()))
 
 
 async def status(update: Update, context: BotContext) -> None:
@@ -83,24 +79,15 @@ async def status(update: Update, context: BotContext) -> None:
     bank = await _officer_bank(update, context)
     if bank is None:
         return
-    store = context.store
     for pack in context.services.programs:
         monitoring = pack.program.bank_monitoring
-        threshold = monitoring.overdue_days.value
-        totals = next((t for t in await store.loans.bank_totals(pack.id, threshold) if t.bank_id == bank.id), None)
-        book = None
-        if totals is not None:
-            exposure = bank_exposure(pack.program, from_fen(totals.issued_fen), from_fen(totals.overdue_fen))
-            book = BankBook(bank.name, totals.loans, totals.overdue_loans, exposure)
-        loans = [loan for loan in await store.loans.latest_of_bank(pack.id, bank.id) if loan.overdue_days >= threshold]
-        claims = [c for c in await store.claims.for_bank(bank.id) if c.status not in ("closed", "rejected", "withdrawn")]
-        level = await store.banks.level(pack.id, bank.id)
+        now_status = await bank_status(context.services, pack, bank.id)
         await send(update, context.line(
-            "bank", "status", bank=bank.name, program=pack.meta.short_title, book=book, told=level.level,
-            suspended_on=level.suspended_on, report_date=totals.report_date if totals else None,
-            loans=sorted(loans, key=lambda x: -x.overdue_days), claims=claims, days=threshold,
-            warn=monitoring.warn_ratio.value, suspend=monitoring.suspend_ratio.value,
-            article=monitoring.warn_ratio.article))
+            "bank", "status", bank=bank.name, program=pack.meta.short_title, book=now_status.book,
+            told=now_status.told, suspended_on=now_status.suspended_on,
+            report_date=now_status.totals.report_date if now_status.totals else None, loans=now_status.overdue_loans,
+            claims=now_status.open_claims, days=monitoring.overdue_days.value, warn=monitoring.warn_ratio.value,
+            suspend=monitoring.suspend_ratio.value, article=monitoring.warn_ratio.article))
 
 
 # -- filing a claim -------------------------------------------------------------------------------

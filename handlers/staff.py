@@ -9,11 +9,11 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 from bot.clock import now, today
 from bot.rules.claims import TransitionError
 from bot.rules.money import from_fen
-from bot.rules.monitoring import BankBook, bank_exposure, fund_status
+from bot.rules.monitoring import fund_status
 from bot.services import claims_workflow
 from bot.services.claims_workflow import STAFF_ROLE, ClaimRefused
 from bot.services.invites import create_invite
-from bot.services.monitoring import decide_suspension, resume_fund, run_monitoring
+from bot.services.monitoring import bank_books, decide_suspension, resume_fund, run_monitoring
 from bot.services.reports import build_report
 from bot.services.notify import Notification
 from handlers.common import CANCEL, amount_from, answer_query, conversation, data_is, send, staff_only
@@ -67,9 +67,7 @@ async def monitor(update: Update, context: BotContext) -> None:
     for pack in context.services.programs:
         program = pack.program
         monitoring = program.bank_monitoring
-        books = [BankBook(t.bank, t.loans, t.overdue_loans,
-                          bank_exposure(program, from_fen(t.issued_fen), from_fen(t.overdue_fen)))
-                 for t in await context.store.loans.bank_totals(pack.id, monitoring.overdue_days.value)]
+        books = [book for _, book in await bank_books(context.services, pack)]
         fund = fund_status(program, from_fen(await context.store.claims.total_paid_fen(pack.id)),
                            await context.store.programs.fund_resumed(pack.id))
         await send(update, context.t("monitor", program=pack.meta.short_title, as_of=today().isoformat(), books=books,

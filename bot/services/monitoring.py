@@ -4,14 +4,17 @@ pause, and the recovery-return reminders.
 Alerts go out once per change of level, not once per run: the level each bank was told about and the
 open requests live in the store, so neither a second run nor a restart sends anything twice."""
 
+from dataclasses import dataclass
 from datetime import date
 
 from bot.rules.money import from_fen
-from bot.rules.monitoring import bank_exposure, fund_status, level_change
+from bot.rules.claims import END_STATES
+from bot.rules.monitoring import BankBook, bank_exposure, fund_status, level_change
 from bot.rules.policy import PolicyPack
 from bot.services.container import Services
 from bot.services.notify import Notification, to_all
-from bot.store.loans import BankTotals
+from bot.store.claims import Claim
+from bot.store.loans import BankTotals, LoanRecord
 
 SUSPEND_REQUEST = "suspend_request"
 FUND_PAUSED = "fund_paused"
@@ -74,7 +77,7 @@ async def pending_suspensions(services: Services, pack: PolicyPack, staff_chat: 
     """Open suspension requests, each with its approve/decline buttons (for the review desk)."""
     notes = []
     for alert in await services.store.alerts.open_alerts(pack.id, SUSPEND_REQUEST):
-        totals = await _totals(services, pack, alert.bank_id)
+        totals = await bank_totals(services, pack, alert.bank_id)
         if totals is None:
             continue
         buttons = ((("btn_approve_suspension", ("susp", True, alert.id)),
@@ -84,15 +87,47 @@ async def pending_suspensions(services: Services, pack: PolicyPack, staff_chat: 
     return notes
 
 
-async def _totals(services: Services, pack: PolicyPack, bank_id: int) -> BankTotals | None:
+async def bank_books(services: Services, pack: PolicyPack) -> list[tuple[BankTotals, BankBook]]:
+    """Every bank's latest snapshot summed up with its 第十二条 ratio and level."""
+    program = pack.program
+    return [(t, BankBook(t.bank, t.loans, t.overdue_loans,
+                         bank_exposure(program, from_fen(t.issued_fen), from_fen(t.overdue_fen))))
+            for t in await services.store.loans.bank_totals(pack.id, program.bank_monitoring.overdue_days.value)]
+
+
+async def bank_totals(services: Services, pack: PolicyPack, bank_id: int) -> BankTotals | None:
     threshold = pack.program.bank_monitoring.overdue_days.value
     return next((t for t in await services.store.loans.bank_totals(pack.id, threshold) if t.bank_id == bank_id), None)
+
+
+@dataclass(frozen=True)
+class BankStatus:
+    """What /status shows an officer."""
+
+    totals: BankTotals | None
+    book: BankBook | None
+    told: str
+    suspended_on: str | None
+    overdue_loans: list[LoanRecord]
+    open_claims: list[Claim]
+
+
+async def bank_status(services: Services, pack: PolicyPack, bank_id: int) -> BankStatus:
+    store = services.store
+    books = {t.bank_id: (t, book) for t, book in await bank_books(services, pack)}
+    totals, book = books.get(bank_id, (None, None))
+    threshold = pack.program.bank_monitoring.overdue_days.value
+    loans = sorted((loan for loan in await store.loans.latest_of_bank(pack.id, bank_id) if loan.overdue_days >= threshold),
+                   key=lambda loan: -loan.overdue_days)
+    claims = [c for c in await store.claims.for_bank(bank_id) if c.status not in END_STATES]
+    level = await store.banks.level(pack.id, bank_id)
+    return BankStatus(totals, book, level.level, level.suspended_on, loans, claims)
 
 
 async def suspend_bank(services: Services, pack: PolicyPack, bank_id: int, today: date, actor: str) -> list[Notification]:
     """第十二条: the suspension notice goes out (after the bureau's consent where required)."""
     await services.store.banks.set_level(pack.id, bank_id, "suspend", actor, suspended_on=today.isoformat())
-    params = await _bank_params(services, pack, await _totals(services, pack, bank_id), suspended_on=today.isoformat())
+    params = await _bank_params(services, pack, await bank_totals(services, pack, bank_id), suspended_on=today.isoformat())
     return await _to_bank_and_staff(services, bank_id, "suspended", params)
 
 
@@ -107,7 +142,7 @@ async def decide_suspension(services: Services, alert_id: int, approve: bool, to
     pack = services.packs[alert.program_id]
     if approve:
         return await suspend_bank(services, pack, alert.bank_id, today, actor)
-    params = await _bank_params(services, pack, await _totals(services, pack, alert.bank_id))
+    params = await _bank_params(services, pack, await bank_totals(services, pack, alert.bank_id))
     return to_all(services.settings.staff_ids, "alerts", "suspension_declined", params)
 
 

@@ -13,9 +13,10 @@ from matplotlib.figure import Figure
 from openpyxl import Workbook
 
 from bot.rules.money import from_fen
-from bot.rules.monitoring import BankBook, FundStatus, bank_exposure, fund_status
+from bot.rules.monitoring import BankBook, FundStatus, fund_status
 from bot.rules.policy import PolicyPack
 from bot.services.container import Services
+from bot.services.monitoring import bank_books
 from bot.texts import TEXTS
 
 matplotlib.use("Agg")
@@ -47,9 +48,7 @@ async def gather(services: Services) -> list[ProgramReport]:
     for pack in services.programs:
         program = pack.program
         rows = []
-        for t in await store.loans.bank_totals(pack.id, program.bank_monitoring.overdue_days.value):
-            book = BankBook(t.bank, t.loans, t.overdue_loans,
-                            bank_exposure(program, from_fen(t.issued_fen), from_fen(t.overdue_fen)))
+        for t, book in await bank_books(services, pack):
             told = await store.banks.level(pack.id, t.bank_id)
             rows.append((book, t.report_date, told.level, told.suspended_on, len(await store.banks.officers(t.bank_id))))
         fund = fund_status(program, from_fen(await store.claims.total_paid_fen(pack.id)),
