@@ -15,6 +15,8 @@ from handlers.persistence import StorePersistence
 SANDBOX_TOKEN = "1000000:sandbox"
 #: Seconds between writes of conversation state (each changed row; also at every clean shutdown).
 PERSIST_EVERY = 1
+#: A reply hit by Telegram's flood control waits out RetryAfter and is sent again, this many times.
+RATE_LIMIT_RETRIES = 2
 #: How many buttons' data are kept (arbitrary callback data); older buttons get "menu expired".
 CALLBACK_CACHE = 4096
 
@@ -64,7 +66,7 @@ def build_application(settings: Settings, *, services: Services | None = None, r
         .post_shutdown(_post_shutdown)
     )
     if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter())
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     if base_url is not None:

@@ -373,3 +373,14 @@ async def test_selfcheck_in_english_uses_the_packs_english_labels(bot):
     assert "Jiangbei" in question["text"]
     labels = [b["text"] for row in question["reply_markup"]["inline_keyboard"] for b in row]
     assert "Yes" in labels and "« Back" not in labels
+
+
+async def test_a_long_claims_list_is_cut_to_fit_one_message(bot):
+    store = bot.services.store
+    bank = await store.banks.ensure("示例银行", actor="test")
+    await store.banks.add_officer(bank.id, 2001, actor="test")
+    for i in range(40):
+        await store.claims.file(NewClaim("cq-jiangbei-2024", bank.id, f"L{i}", CODE, "示例科技有限公司" * 3,
+                                         100_000_000, 50_000_000, 90, 15_000_000), actor="t")
+    [listing] = await bot.send(2001, "/claims")
+    assert len(listing["text"]) < 4096 and "另有25项" in listing["text"]

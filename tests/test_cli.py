@@ -180,3 +180,9 @@ def test_the_console_script_is_installed():
     script = Path(sys.executable).parent / "ipbot"
     out = subprocess.run([str(script), "policy", "list"], capture_output=True, text=True, check=True)
     assert "cq-jiangbei-2024" in out.stdout
+
+
+def test_run_without_a_token_says_to_use_the_sandbox(capsys, monkeypatch):
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    assert main(["run"]) == 2
+    assert "ipbot sandbox" in capsys.readouterr().err
