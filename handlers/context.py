@@ -5,6 +5,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.config import Settings
 from bot.services.container import Services
 from bot.store import Store
 from bot.texts import TEXTS
@@ -13,7 +14,7 @@ from bot.texts import TEXTS
 class IpBotApplication(Application):
     """PTB's Application carrying the project's services (built by `bot.app.build_application`)."""
 
-    def __init__(self, *, services: Services | None, settings: Any, **kwargs: Any):
+    def __init__(self, *, services: Services | None, settings: Settings, **kwargs: Any):
         super().__init__(**kwargs)
         self.services = services
         self.settings = settings
