@@ -42,6 +42,11 @@ def test_the_demo_enterprise_is_bound(sandbox):
     assert "示例科技有限公司" in sandbox.texts(sandbox.send(ENTERPRISE, "/start"))
 
 
+def test_the_demo_bank_starts_below_the_warning_line(sandbox):
+    text = sandbox.texts(sandbox.send(OFFICER, "/status"))
+    assert "示例银行" in text and "正常" in text
+
+
 def test_bank_upload_crossing_5_percent_brings_the_warning(sandbox):
     rows = [row(f"B{i}", bank="示例银行", principal="1000000") for i in range(19)]
     rows.append(row("B19", bank="示例银行", principal="1000000", overdue_days="20"))
