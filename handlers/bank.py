@@ -212,6 +212,27 @@ async def recovery(update: Update, context: BotContext) -> None:
     await push(context.bot, context.services, notes)
 
 
+async def withdraw(update: Update, context: BotContext) -> None:
+    """``/withdraw CLAIM``: the bank takes back a claim not yet approved (第十七条)."""
+    bank = await _officer_bank(update, context)
+    if bank is None:
+        return
+    if len(context.args or []) != 1:
+        await send(update, context.line("bank", "withdraw_usage"))
+        return
+    claim = await context.store.claims.get(context.args[0].upper())
+    if claim is None or claim.bank_id != bank.id:
+        await send(update, context.line("claims", "not_found", claim_no=context.args[0]))
+        return
+    try:
+        _, notes = await claims_workflow.act(context.services, claim.claim_no, "withdraw", actor_role="bank",
+                                             actor=f"user:{update.effective_user.id}", today=today())
+    except TransitionError:
+        await send(update, context.line("bank", "withdraw_not_now", claim_no=claim.claim_no))
+        return
+    await push(context.bot, context.services, notes)
+
+
 def handlers() -> list:
     text = filters.TEXT & ~filters.COMMAND
     return [
@@ -229,5 +250,6 @@ def handlers() -> list:
         ),
         CommandHandler("status", status),
         CommandHandler("recovery", recovery),
+        CommandHandler("withdraw", withdraw),
         MessageHandler(filters.Document.ALL, upload),
     ]

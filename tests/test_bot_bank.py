@@ -344,3 +344,18 @@ async def test_recovery_return_reminders_7_and_1_days_before_and_on_the_day(bot,
     assert count(bot.fake.sent_since(mark, OFFICER), "【提醒】") == int(reminded)
     mark = await run_job(bot)
     assert count(bot.fake.sent_since(mark, OFFICER), "【提醒】") == 0
+
+
+async def test_a_bank_may_withdraw_a_claim_before_approval_only(bot):
+    await join(bot)
+    await bind_enterprise(bot)
+    await bot.send_document(OFFICER, "book.csv", book(overdue="1000000", days="90"))
+    await file_claim(bot)
+    await bot.press(OFFICER, "提交申请")
+    [claim] = await bot.services.store.claims.for_bank(1)
+    mark = len(bot.fake.calls)
+    await bot.send(OFFICER, f"/withdraw {claim.claim_no}")
+    assert count(bot.fake.sent_since(mark, ENTERPRISE), "已撤回") == 1
+    assert (await bot.services.store.claims.get(claim.claim_no)).status == "withdrawn"
+    assert "不能撤回" in bot.texts(await bot.send(OFFICER, f"/withdraw {claim.claim_no}"))
+    assert "客户经理使用" in bot.texts(await bot.send(ENTERPRISE, f"/withdraw {claim.claim_no}"))
