@@ -6,7 +6,7 @@ from telegram.request import BaseRequest
 
 from bot.config import Settings
 from bot.services.container import Services, open_services
-from handlers import ask, bank, bind, broadcast, claims, errors, estimate, jobs, selfcheck, staff, start
+from handlers import ask, bank, bind, broadcast, claims, errors, estimate, jobs, profile, selfcheck, staff, start
 from handlers.context import BotContext, IpBotApplication
 from handlers.menu import set_default_menus
 from handlers.persistence import StorePersistence
@@ -24,7 +24,7 @@ CALLBACK_CACHE = 4096
 def register(app: Application) -> None:
     """Handlers in one group, in order: conversations first (so their states see a user's input before
     anything else), then commands and buttons, then the catch-alls (free text is a question)."""
-    for module in (broadcast, bank, staff, bind, selfcheck, estimate, start, claims, ask, errors):
+    for module in (broadcast, bank, staff, bind, profile, selfcheck, estimate, start, claims, ask, errors):
         for handler in module.handlers():
             app.add_handler(handler)
     for module in (ask, errors):

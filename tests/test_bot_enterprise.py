@@ -384,3 +384,18 @@ async def test_a_long_claims_list_is_cut_to_fit_one_message(bot):
                                          100_000_000, 50_000_000, 90, 15_000_000), actor="t")
     [listing] = await bot.send(2001, "/claims")
     assert len(listing["text"]) < 4096 and "另有25项" in listing["text"]
+
+
+async def test_profile_records_region_and_industry_for_broadcasts(bot):
+    assert "/bind" in bot.texts(await bot.send(USER, "/profile"))
+    await _bind(bot, USER)
+    assert "1/2" in bot.texts(await bot.send(USER, "/profile"))
+    await bot.send(USER, "重庆市江北区")
+    assert "已保存" in bot.texts(await bot.send(USER, "新一代信息技术"))
+    enterprise = await bot.services.store.enterprises.of_chat(USER)
+    assert (enterprise.region, enterprise.industry) == ("重庆市江北区", "新一代信息技术")
+    assert await bot.services.store.enterprises.distinct("industry") == ["新一代信息技术"]
+    await bot.send(USER, "/profile")
+    await bot.press(USER, "不改")
+    await bot.send(USER, "生物医药")
+    assert (await bot.services.store.enterprises.of_chat(USER)).region == "重庆市江北区"

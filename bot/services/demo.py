@@ -11,6 +11,7 @@ from bot.services.loan_import import import_loan_book
 ENTERPRISE_USER, OFFICER_USER, STAFF_USER = 1001, 2001, 9001
 ENTERPRISE_CODE, ENTERPRISE_NAME = "91350100M000100Y43", "示例科技有限公司"
 BANK = "示例银行"
+DEMO_REGION, DEMO_INDUSTRY = "重庆市江北区", "新一代信息技术"
 ACTOR = "sandbox:demo"
 
 
@@ -22,6 +23,7 @@ async def seed_demo(services: Services, today: date) -> None:
     enterprise = await store.enterprises.register(ENTERPRISE_CODE, ENTERPRISE_NAME, ACTOR,
                                                   code_checked=check_credit_code(ENTERPRISE_CODE).valid)
     await store.enterprises.bind_chat(enterprise.id, ENTERPRISE_USER, "active", ACTOR)
+    await store.enterprises.set_profile(enterprise.id, DEMO_REGION, DEMO_INDUSTRY, ACTOR)
     bank = await store.banks.ensure(BANK, ACTOR)
     await store.banks.add_officer(bank.id, OFFICER_USER, ACTOR)
     book = resources.files("bot.sandbox").joinpath("demo_book.csv").read_bytes()

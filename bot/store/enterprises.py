@@ -46,6 +46,16 @@ class Enterprises:
                                entity_id=cur.lastrowid, after=after)
         return await self.by_code(credit_code)
 
+    async def set_profile(self, enterprise_id: int, region: str | None, industry: str | None, actor: str) -> None:
+        """The region and industry broadcasts can be addressed by."""
+        before = await self.by_id(enterprise_id)
+        async with self.db.transaction() as tx:
+            await tx.execute("UPDATE enterprises SET region = ?, industry = ? WHERE id = ?",
+                             (region, industry, enterprise_id))
+            await audit.record(tx, self.db, actor=actor, action="enterprise.profile", entity="enterprise",
+                               entity_id=enterprise_id, before={"region": before.region, "industry": before.industry},
+                               after={"region": region, "industry": industry})
+
     async def bind_chat(self, enterprise_id: int, chat_id: int, status: str, actor: str) -> None:
         """Bind a chat to an enterprise: ``active``; ``pending`` waits for staff; ``rejected`` by staff."""
         async with self.db.transaction() as tx:
