@@ -185,52 +185,52 @@ async def submit(update: Update, context: BotContext) -> int:
     return _end(context)
 
 
-async def recovery(update: Update, context: BotContext) -> None:
-    """``/recovery CLAIM AMOUNT``: money recovered after compensation (第十八条)."""
+async def _own_claim(update: Update, context: BotContext, arguments: int, usage: str):
+    """The officer's bank's claim named by the first argument, or ``None`` after saying why not; a claim of
+    another bank reads exactly like an unknown number."""
     bank = await _officer_bank(update, context)
     if bank is None:
-        return
-    if len(context.args or []) != 2:
-        await send(update, context.line("bank", "recovery_usage"))
-        return
-    claim_no, raw = context.args
-    claim = await context.store.claims.get(claim_no.upper())
+        return None
+    if len(context.args or []) != arguments:
+        await send(update, context.line("bank", usage))
+        return None
+    claim = await context.store.claims.get(context.args[0].upper())
     if claim is None or claim.bank_id != bank.id:
-        await send(update, context.line("claims", "not_found", claim_no=claim_no))
+        await send(update, context.line("claims", "not_found", claim_no=context.args[0]))
+        return None
+    return claim
+
+
+async def _bank_acts(update: Update, context: BotContext, claim, action: str, refused: str, **kwargs) -> None:
+    try:
+        _, notes = await claims_workflow.act(context.services, claim.claim_no, action, actor_role="bank",
+                                             actor=f"user:{update.effective_user.id}", today=today(), **kwargs)
+    except TransitionError:
+        await send(update, context.line("bank", refused, claim_no=claim.claim_no))
         return
+    await push(context.bot, context.services, notes)
+
+
+async def recovery(update: Update, context: BotContext) -> None:
+    """``/recovery CLAIM AMOUNT``: money recovered after compensation (第十八条)."""
+    claim = await _own_claim(update, context, 2, "recovery_usage")
+    if claim is None:
+        return
+    raw = context.args[1]
     try:
         amount = parse_amount(raw)
-        _, notes = await claims_workflow.act(context.services, claim.claim_no, "report_recovery", actor_role="bank",
-                                             actor=f"user:{update.effective_user.id}", today=today(), amount=amount)
     except AmountError as exc:
         await send(update, context.line("errors", "amount", code=exc.code, field=context.line("bank", "recovered_field"),
                                         value=raw))
         return
-    except TransitionError:
-        await send(update, context.line("bank", "recovery_not_now", claim_no=claim.claim_no))
-        return
-    await push(context.bot, context.services, notes)
+    await _bank_acts(update, context, claim, "report_recovery", "recovery_not_now", amount=amount)
 
 
 async def withdraw(update: Update, context: BotContext) -> None:
     """``/withdraw CLAIM``: the bank takes back a claim not yet approved (第十七条)."""
-    bank = await _officer_bank(update, context)
-    if bank is None:
-        return
-    if len(context.args or []) != 1:
-        await send(update, context.line("bank", "withdraw_usage"))
-        return
-    claim = await context.store.claims.get(context.args[0].upper())
-    if claim is None or claim.bank_id != bank.id:
-        await send(update, context.line("claims", "not_found", claim_no=context.args[0]))
-        return
-    try:
-        _, notes = await claims_workflow.act(context.services, claim.claim_no, "withdraw", actor_role="bank",
-                                             actor=f"user:{update.effective_user.id}", today=today())
-    except TransitionError:
-        await send(update, context.line("bank", "withdraw_not_now", claim_no=claim.claim_no))
-        return
-    await push(context.bot, context.services, notes)
+    claim = await _own_claim(update, context, 1, "withdraw_usage")
+    if claim is not None:
+        await _bank_acts(update, context, claim, "withdraw", "withdraw_not_now")
 
 
 def handlers() -> list:

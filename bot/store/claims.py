@@ -12,28 +12,6 @@ from bot.store.db import Database
 
 
 @dataclass(frozen=True)
-class Claim:
-    id: int
-    claim_no: str
-    program_id: str
-    bank_id: int
-    loan_id: str
-    credit_code: str
-    enterprise: str
-    principal_fen: int
-    loss_fen: int
-    overdue_days: int
-    ceiling_fen: int
-    approved_fen: int | None
-    paid_fen: int | None
-    paid_on: str | None
-    status: str
-    note: str | None
-    filed_at: str
-    updated_at: str
-
-
-@dataclass(frozen=True)
 class NewClaim:
     program_id: str
     bank_id: int
@@ -44,6 +22,21 @@ class NewClaim:
     loss_fen: int
     overdue_days: int
     ceiling_fen: int
+
+
+@dataclass(frozen=True)
+class Claim(NewClaim):
+    """A filed claim: what was filed, and where it stands."""
+
+    id: int
+    claim_no: str
+    approved_fen: int | None
+    paid_fen: int | None
+    paid_on: str | None
+    status: str
+    note: str | None
+    filed_at: str
+    updated_at: str
 
 
 @dataclass(frozen=True)
