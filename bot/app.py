@@ -23,7 +23,9 @@ CALLBACK_CACHE = 4096
 
 def register(app: Application) -> None:
     """Handlers in one group, in order: conversations first (so their states see a user's input before
-    anything else), then commands and buttons, then the catch-alls (free text is a question)."""
+    anything else), then commands and buttons, then the catch-alls (free text is a question). A gate in
+    group -1 lets through only new messages and presses in private chats."""
+    app.add_handler(errors.gate(), group=-1)
     for module in (broadcast, bank, staff, bind, profile, selfcheck, estimate, start, claims, ask, errors):
         for handler in module.handlers():
             app.add_handler(handler)

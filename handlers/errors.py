@@ -4,12 +4,21 @@ import logging
 
 from telegram import Update
 from telegram.error import Forbidden
-from telegram.ext import CallbackQueryHandler, InvalidCallbackData, MessageHandler, filters
+from telegram.constants import ChatType
+from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, InvalidCallbackData, MessageHandler, TypeHandler, filters
 
 from handlers.common import STAFF_BUTTONS, send
 from handlers.context import BotContext
 
 log = logging.getLogger(__name__)
+
+
+async def only_new_private_messages(update: Update, context: BotContext) -> None:
+    """The bot serves private chats and answers what is sent: an edit of an earlier message (which would
+    re-run a command, or reach a step with no message) and anything from a group stop here."""
+    chat = update.effective_chat
+    if update.edited_message is not None or (chat is not None and chat.type != ChatType.PRIVATE):
+        raise ApplicationHandlerStop
 
 
 async def on_error(update: object, context: BotContext) -> None:
@@ -48,6 +57,11 @@ async def unknown_command(update: Update, context: BotContext) -> None:
 
 async def not_text(update: Update, context: BotContext) -> None:
     await send(update, context.line("common", "non_text_hint"))
+
+
+def gate() -> TypeHandler:
+    """Registered in group -1, before every other handler."""
+    return TypeHandler(Update, only_new_private_messages)
 
 
 def handlers() -> list:

@@ -65,6 +65,16 @@ class BotHarness:
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         return await self._process({"message": self._message(user_id, **content)}, user_id)
 
+    async def edit(self, user_id: int, text: str) -> list[dict]:
+        """The user edits an earlier message of theirs to ``text``."""
+        message = self._message(user_id, text=text, edit_date=int(time.time()))
+        return await self._process({"edited_message": message}, user_id)
+
+    async def send_in_group(self, user_id: int, text: str) -> list[dict]:
+        message = self._message(user_id, text=text)
+        message["chat"] = {"id": -100123, "type": "supergroup", "title": "银行群"}
+        return await self._process({"message": message}, -100123)
+
     async def send_sticker(self, user_id: int) -> list[dict]:
         sticker = {"file_id": "s1", "file_unique_id": "s1", "width": 512, "height": 512, "is_animated": False,
                    "is_video": False, "type": "regular"}

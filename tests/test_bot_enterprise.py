@@ -399,3 +399,15 @@ async def test_profile_records_region_and_industry_for_broadcasts(bot):
     await bot.press(USER, "不改")
     await bot.send(USER, "生物医药")
     assert (await bot.services.store.enterprises.of_chat(USER)).region == "重庆市江北区"
+
+
+async def test_an_edited_message_is_not_an_error(bot):
+    await bot.send(USER, "/estimate")
+    await bot.send(USER, "500万")
+    assert "出了问题" not in bot.texts(await bot.edit(USER, "600万"))
+    assert "出了问题" not in bot.texts(await bot.edit(USER, "补偿比例"))
+    assert "已取消" in bot.texts(await bot.send(USER, "/cancel"))
+
+
+async def test_free_text_in_a_group_is_not_answered(bot):
+    assert await bot.send_in_group(USER, "补偿比例是多少") == []
