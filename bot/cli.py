@@ -133,7 +133,7 @@ def cmd_compensate(ctx: Context, args: argparse.Namespace) -> int:
         "bank_max": yuan_str(result.bank_max),
         "reasons": reasons,
     }
-    text = ctx.render("compensate", program=pack.meta.short_title, loan=facts.loan_principal,
+    text = ctx.render("compensate", program=pack.meta, loan=facts.loan_principal,
                       loss=facts.principal_loss, result=result, reasons=reasons)
     _emit(ctx, payload, text)
     return 0
@@ -166,7 +166,7 @@ def cmd_monitor(ctx: Context, args: argparse.Namespace) -> int:
                  "state": fund.state},
     }
     monitoring = pack.program.bank_monitoring
-    text = ctx.render("monitor", program=pack.meta.short_title, as_of=as_of.isoformat(), books=books, fund=fund,
+    text = ctx.render("monitor", program=pack.meta, as_of=as_of.isoformat(), books=books, fund=fund,
                       overdue_days=monitoring.overdue_days.value, warn=monitoring.warn_ratio.value,
                       suspend=monitoring.suspend_ratio.value, article=monitoring.warn_ratio.article)
     _emit(ctx, payload, text)

@@ -17,9 +17,9 @@ async def _answer(update: Update, context: BotContext, question: str) -> None:
         return
     best, more = answers[0], answers[1:1 + MORE_ANSWERS]
     packs = context.services.packs
-    text = context.line("ask", "answer", program=packs[best.policy].meta.short_title, article=best.article,
+    text = context.line("ask", "answer", program=packs[best.policy].meta, article=best.article,
                         title=best.title, text=best.text)
-    buttons = [[(context.line("ask", "btn_article", program=packs[a.policy].meta.short_title, article=a.article,
+    buttons = [[(context.line("ask", "btn_article", program=packs[a.policy].meta, article=a.article,
                               title=a.title), ("art", a.policy, a.article))] for a in more]
     if buttons:
         text += "\n\n" + context.line("ask", "more")
@@ -47,7 +47,7 @@ async def show_article(update: Update, context: BotContext) -> None:
     if article is None:
         await send(update, context.line("ask", "unknown_article"))
         return
-    await send(update, context.line("ask", "answer", program=pack.meta.short_title, article=article.ref,
+    await send(update, context.line("ask", "answer", program=pack.meta, article=article.ref,
                                     title=article.title, text=article.text))
 
 

@@ -83,7 +83,7 @@ async def status(update: Update, context: BotContext) -> None:
         monitoring = pack.program.bank_monitoring
         now_status = await bank_status(context.services, pack, bank.id)
         await send(update, context.line(
-            "bank", "status", bank=bank.name, program=pack.meta.short_title, book=now_status.book,
+            "bank", "status", bank=bank.name, program=pack.meta, book=now_status.book,
             told=now_status.told, suspended_on=now_status.suspended_on,
             report_date=now_status.totals.report_date if now_status.totals else None, loans=now_status.overdue_loans,
             claims=now_status.open_claims, days=monitoring.overdue_days.value, warn=monitoring.warn_ratio.value,

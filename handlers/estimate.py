@@ -39,7 +39,7 @@ async def reprompt(update: Update, context: BotContext) -> None:
     cancel = (context.line("common", "cancel"), CANCEL)
     back = [(context.line("common", "back"), ("est", "back"))] if step > LOAN else []
     if step == PROGRAM:
-        rows = [[(p.meta.short_title, ("est", "program", p.id))] for p in context.services.programs]
+        rows = [[(TEXTS.program_name(context.locale, p.meta), ("est", "program", p.id))] for p in context.services.programs]
         await send(update, context.line("common", "program_pick"), reply_markup=keyboard(rows + [[cancel]]))
         return
     extra = []
@@ -135,7 +135,7 @@ async def _finish(update: Update, context: BotContext, paid: Decimal) -> int:
         await send(update, context.line("errors", "claim_input", code=exc.code))
         return ConversationHandler.END
     reasons = TEXTS.reasons(context.locale, result.reasons)
-    text = context.t("compensate", program=pack.meta.short_title, loan=facts.loan_principal, loss=facts.principal_loss,
+    text = context.t("compensate", program=pack.meta, loan=facts.loan_principal, loss=facts.principal_loss,
                      result=result, reasons=reasons)
     await send(update, text, reply_markup=keyboard([[(context.line("estimate", "btn_again"), MENU_ESTIMATE)]]))
     return ConversationHandler.END

@@ -35,7 +35,7 @@ async def reprompt(update: Update, context: BotContext) -> None:
     if state is None:
         return
     if state["program"] is None:
-        rows = [[(p.meta.short_title, ("sc", "program", p.id))] for p in context.services.programs]
+        rows = [[(TEXTS.program_name(context.locale, p.meta), ("sc", "program", p.id))] for p in context.services.programs]
         await send(update, context.line("common", "program_pick"),
                    reply_markup=keyboard(rows + [[(context.line("common", "cancel"), CANCEL)]]))
     else:
@@ -59,7 +59,7 @@ async def _ask(update: Update, context: BotContext) -> int:
         return await _finish(update, context)
     total = len(pack.program.selfcheck)
     number = [q.id for q in pack.program.selfcheck].index(question.id) + 1
-    text = context.line("selfcheck", "question", program=pack.meta.short_title, number=number, total=total,
+    text = context.line("selfcheck", "question", program=pack.meta, number=number, total=total,
                         text=question.text_en if context.locale == "en" else question.text)
     controls = ([(context.line("common", "back"), ("sc", "back"))] if state["answers"] else []) + \
         [(context.line("common", "cancel"), CANCEL)]
@@ -101,7 +101,7 @@ async def _finish(update: Update, context: BotContext) -> int:
     pack = context.services.packs[state["program"]]
     result = evaluate(pack, state["answers"])
     reasons = TEXTS.reasons(context.locale, result.reasons)
-    text = context.line("selfcheck", "verdict", program=pack.meta.short_title, verdict=result.verdict, reasons=reasons)
+    text = context.line("selfcheck", "verdict", program=pack.meta, verdict=result.verdict, reasons=reasons)
     refs = list(dict.fromkeys(r.article for r in result.reasons))
     buttons = [(context.line("selfcheck", "btn_article", ref=ref), ("art", pack.id, ref)) for ref in refs]
     await send(update, text, reply_markup=keyboard([buttons[i:i + 3] for i in range(0, len(buttons), 3)]))

@@ -70,7 +70,7 @@ async def monitor(update: Update, context: BotContext) -> None:
         books = [book for _, book in await bank_books(context.services, pack)]
         fund = fund_status(program, from_fen(await context.store.claims.total_paid_fen(pack.id)),
                            await context.store.programs.fund_resumed(pack.id))
-        await send(update, context.t("monitor", program=pack.meta.short_title, as_of=today().isoformat(), books=books,
+        await send(update, context.t("monitor", program=pack.meta, as_of=today().isoformat(), books=books,
                                      fund=fund, overdue_days=monitoring.overdue_days.value,
                                      warn=monitoring.warn_ratio.value, suspend=monitoring.suspend_ratio.value,
                                      article=monitoring.warn_ratio.article))

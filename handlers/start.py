@@ -22,7 +22,7 @@ async def start(update: Update, context: BotContext) -> None:
     me = await identify(context.services, chat.id, update.effective_user.id)
     text = context.line("start", "greeting", role=me.role, enterprise=me.enterprise.name if me.enterprise else None,
                         bank=me.bank.name if me.bank else None,
-                        programs=[p.meta.short_title for p in context.services.programs])
+                        programs=[p.meta for p in context.services.programs])
     buttons = [[(context.line("start", "btn_check"), MENU_CHECK), (context.line("start", "btn_estimate"), MENU_ESTIMATE)],
                [(context.line("start", "btn_claims"), MENU_CLAIMS)]
                + ([(context.line("start", "btn_bind"), MENU_BIND)] if me.role == "guest" else []),

@@ -41,6 +41,7 @@ class Article(_Strict):
 class Meta(_Strict):
     title: str
     short_title: str
+    short_title_en: str | None = None
     doc_no: str | None = None
     issuer: list[str] = Field(min_length=1)
     issued: str | None = Field(default=None, description="the date as printed, when the document gives one")

@@ -84,7 +84,7 @@ def _claim_params(services: Services, claim: Claim, **extra) -> dict:
             "status": claim.status, "ceiling": from_fen(claim.ceiling_fen), "loss": from_fen(claim.loss_fen),
             "approved": None if claim.approved_fen is None else from_fen(claim.approved_fen),
             "paid": None if claim.paid_fen is None else from_fen(claim.paid_fen),
-            "program": services.packs[claim.program_id].meta.short_title, **extra}
+            "program": services.packs[claim.program_id].meta, **extra}
 
 
 async def _parties(services: Services, claim: Claim) -> list[int]:
@@ -142,7 +142,7 @@ async def review_queue(services: Services, staff_chat: int) -> list[Notification
     for pack in services.programs:
         notes += await pending_suspensions(services, pack, staff_chat)
         if await store.alerts.open_alerts(pack.id, FUND_PAUSED):
-            notes.append(Notification(staff_chat, "alerts", "fund_paused_desk", {"program": pack.meta.short_title},
+            notes.append(Notification(staff_chat, "alerts", "fund_paused_desk", {"program": pack.meta},
                                       ((("btn_resume", ("fund", "resume", pack.id)),),)))
     return notes
 

@@ -26,7 +26,7 @@ ACTOR = "job:monitor"
 async def _bank_params(services: Services, pack: PolicyPack, totals: BankTotals, **extra) -> dict:
     exposure = bank_exposure(pack.program, from_fen(totals.issued_fen), from_fen(totals.overdue_fen))
     monitoring = pack.program.bank_monitoring
-    return {"bank": totals.bank, "program": pack.meta.short_title, "ratio": exposure.ratio,
+    return {"bank": totals.bank, "program": pack.meta, "ratio": exposure.ratio,
             "overdue": exposure.overdue, "issued": exposure.issued, "days": monitoring.overdue_days.value,
             "warn": monitoring.warn_ratio.value, "suspend": monitoring.suspend_ratio.value,
             "article": monitoring.warn_ratio.article, "report_date": totals.report_date, **extra}
@@ -164,7 +164,7 @@ async def _fund_notice(services: Services, pack: PolicyPack, macro: str, **param
     for bank in await services.store.banks.all():
         officers += await services.store.banks.officers(bank.id)
     return to_all(officers + services.settings.staff_ids, "alerts", macro,
-                  {"program": pack.meta.short_title, **params})
+                  {"program": pack.meta, **params})
 
 
 async def resume_fund(services: Services, pack: PolicyPack, actor: str) -> list[Notification]:

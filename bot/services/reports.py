@@ -79,7 +79,7 @@ def chart_png(reports: list[ProgramReport], locale: str, today: date) -> bytes:
                 ratios.axhline(float(ratio) * 100, color=LEVEL_COLOURS["warning" if macro == "warn_line" else "suspend"],
                                linestyle=style, label=line(macro, ratio=ratio, article=monitoring.warn_ratio.article))
             ratios.set_ylabel(line("ratio_axis", days=monitoring.overdue_days.value))
-            ratios.set_title(line("ratio_title", program=report.pack.meta.short_title, today=today.isoformat()))
+            ratios.set_title(line("ratio_title", program=report.pack.meta, today=today.isoformat()))
             ratios.set_ylim(0, max(values + [float(monitoring.suspend_ratio.value) * 100]) * 1.25)
             ratios.legend(loc="upper right")
             ratios.tick_params(axis="x", labelrotation=30)

@@ -33,6 +33,14 @@ def money_en(amount: Decimal) -> str:
     return f"CNY {_grouped(amount)}"
 
 
+def program_name_zh(meta: Any) -> str:
+    return meta.short_title
+
+
+def program_name_en(meta: Any) -> str:
+    return meta.short_title_en or meta.short_title
+
+
 def percent(ratio: Decimal) -> str:
     """0.3 -> "30%", 0.0512 -> "5.12%"."""
     value = (Decimal(ratio) * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP).normalize()
@@ -54,6 +62,7 @@ class Texts:
             env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
             env.filters["money"] = money_zh if locale == "zh" else money_en
             env.filters["pct"] = percent
+            env.filters["program_name"] = program_name_zh if locale == "zh" else program_name_en
             env.filters["fen"] = lambda fen, _money=env.filters["money"]: _money(Decimal(fen) / 100)
             env.filters["sentence"] = lambda text: text[:1].upper() + text[1:]
             self._envs[locale] = env
@@ -73,6 +82,10 @@ class Texts:
     def reason(self, locale: str, reason: Reason) -> str:
         """The short sentence for a rule outcome."""
         return self.line(locale, "reasons", reason.code, **reason.params)
+
+    def program_name(self, locale: str, meta: Any) -> str:
+        """A program's short title in the reader's language (for button labels built in code)."""
+        return program_name_en(meta) if locale == "en" else program_name_zh(meta)
 
     def reasons(self, locale: str, reasons: list[Reason]) -> list[dict[str, str]]:
         """Rule outcomes as the design's citation objects: code, policy, article and the sentence."""
