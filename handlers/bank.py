@@ -26,7 +26,7 @@ from handlers.push import push
 ERRORS_IN_MESSAGE = 20
 #: Loans offered as buttons when filing a claim.
 LOAN_BUTTONS = 10
-LOAN, LOSS, CONFIRM = range(3)
+PROGRAM, LOAN, LOSS, CONFIRM = range(4)
 KEY = "file_claim"
 
 
@@ -46,6 +46,15 @@ async def join_by_invite(update: Update, context: BotContext) -> None:
         await set_chat_menu(context.bot, chat.id, "officer", context.locale)
 
 
+def _program_of_upload(context: BotContext, caption: str | None):
+    """The program a loan book belongs to: the only one configured, or the one its caption names."""
+    programs = context.services.programs
+    if len(programs) == 1:
+        return programs[0]
+    wanted = (caption or "").strip()
+    return next((p for p in programs if wanted in (p.id, p.meta.short_title)), None)
+
+
 async def upload(update: Update, context: BotContext) -> None:
     """A loan book sent as a document: validated whole, then it replaces the bank's snapshot for today."""
     bank = await _officer_bank(update, context)
@@ -56,9 +65,13 @@ async def upload(update: Update, context: BotContext) -> None:
     if not name.lower().endswith(SUPPORTED_SUFFIXES):
         await send(update, context.line("bank", "upload_bad_type", name=name))
         return
+    pack = _program_of_upload(context, update.message.caption)
+    if pack is None:
+        await send(update, context.line("bank", "upload_which_program",
+                                        ids=[p.id for p in context.services.programs]))
+        return
     await context.bot.send_chat_action(update.effective_chat.id, ChatAction.TYPING)
     data = bytes(await (await document.get_file()).download_as_bytearray())
-    pack = context.services.programs[0]
     try:
         summary = await import_loan_book(context.store, pack, data, name, report_date=today(),
                                          actor=f"user:{update.effective_user.id}", only_bank=bank.name)
@@ -96,7 +109,23 @@ async def file_start(update: Update, context: BotContext) -> int:
     bank = await _officer_bank(update, context)
     if bank is None:
         return ConversationHandler.END
-    context.user_data[KEY] = {"bank_id": bank.id, "bank": bank.name}
+    programs = context.services.programs
+    context.user_data[KEY] = {"bank_id": bank.id, "bank": bank.name,
+                              "program": programs[0].id if len(programs) == 1 else None}
+    await reprompt(update, context)
+    return LOAN if len(programs) == 1 else PROGRAM
+
+
+def _pack(context: BotContext):
+    return context.services.packs[context.user_data[KEY]["program"]]
+
+
+async def program_chosen(update: Update, context: BotContext) -> int:
+    await answer_query(update)
+    program_id = update.callback_query.data[2]
+    if program_id not in context.services.settings.programs:
+        return PROGRAM
+    context.user_data[KEY]["program"] = program_id
     await reprompt(update, context)
     return LOAN
 
@@ -106,8 +135,11 @@ async def reprompt(update: Update, context: BotContext) -> None:
     if state is None:
         return
     cancel = [(context.line("common", "cancel"), CANCEL)]
-    if "loan_id" not in state:
-        pack = context.services.programs[0]
+    if state["program"] is None:
+        rows = [[(TEXTS.program_name(context.locale, p.meta), ("fc", "program", p.id))] for p in context.services.programs]
+        await send(update, context.line("common", "program_pick"), reply_markup=keyboard(rows + [cancel]))
+    elif "loan_id" not in state:
+        pack = _pack(context)
         loans = await context.store.loans.latest_of_bank(pack.id, state["bank_id"])
         loans.sort(key=lambda x: -x.overdue_days)
         rows = [[(context.line("bank", "loan_button", loan=loan), ("fc", "loan", loan.loan_id))]
@@ -119,8 +151,7 @@ async def reprompt(update: Update, context: BotContext) -> None:
 
 async def _loan_chosen(update: Update, context: BotContext, loan_id: str) -> int:
     state = context.user_data[KEY]
-    pack = context.services.programs[0]
-    if await context.store.loans.latest_loan(pack.id, state["bank_id"], loan_id) is None:
+    if await context.store.loans.latest_loan(_pack(context).id, state["bank_id"], loan_id) is None:
         await send(update, context.line("bank", "refused_unknown_loan", loan_id=loan_id))
         return LOAN
     state["loan_id"] = loan_id
@@ -142,10 +173,9 @@ async def loss_typed(update: Update, context: BotContext) -> int:
     loss = await amount_from(update, context, context.line("estimate", "field", name="loss"))
     if loss is None:
         return LOSS
-    pack = context.services.programs[0]
     bank = await context.store.banks.by_name(state["bank"])
     try:
-        assessment = await claims_workflow.assess(context.services, pack, bank, state["loan_id"], loss, today())
+        assessment = await claims_workflow.assess(context.services, _pack(context), bank, state["loan_id"], loss, today())
     except ClaimRefused as exc:
         await send(update, context.line("bank", "refused", code=exc.code))
         return LOSS if exc.code == "loss_exceeds_principal" else _end(context)
@@ -170,11 +200,10 @@ async def submit(update: Update, context: BotContext) -> int:
     """Assessed again at the moment of filing: the facts may have changed since the preview."""
     await answer_query(update)
     state = context.user_data[KEY]
-    pack = context.services.programs[0]
     bank = await context.store.banks.by_name(state["bank"])
     await update.callback_query.edit_message_reply_markup(None)
     try:
-        assessment = await claims_workflow.assess(context.services, pack, bank, state["loan_id"],
+        assessment = await claims_workflow.assess(context.services, _pack(context), bank, state["loan_id"],
                                                   Decimal(state["loss"]), today())
         _, notes = await claims_workflow.file_claim(context.services, assessment,
                                                         actor=f"user:{update.effective_user.id}")
@@ -241,6 +270,7 @@ def handlers() -> list:
             "file_claim",
             entry_points=[CommandHandler("file_claim", file_start)],
             states={
+                PROGRAM: [CallbackQueryHandler(program_chosen, pattern=data_is("fc", "program"))],
                 LOAN: [CallbackQueryHandler(loan_button, pattern=data_is("fc", "loan")), MessageHandler(text, loan_typed)],
                 LOSS: [MessageHandler(text, loss_typed)],
                 CONFIRM: [CallbackQueryHandler(submit, pattern=data_is("fc", "submit"))],

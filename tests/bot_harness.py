@@ -80,12 +80,13 @@ class BotHarness:
                    "is_video": False, "type": "regular"}
         return await self._process({"message": self._message(user_id, sticker=sticker)}, user_id)
 
-    async def send_document(self, user_id: int, filename: str, data: bytes) -> list[dict]:
-        """The user sends a file (e.g. a loan book)."""
+    async def send_document(self, user_id: int, filename: str, data: bytes, caption: str | None = None) -> list[dict]:
+        """The user sends a file (e.g. a loan book), optionally with a caption."""
         file_id = f"doc{next(self._message_ids)}"
         self.fake.add_file(file_id, filename, data)
         document = {"file_id": file_id, "file_unique_id": file_id, "file_name": filename, "file_size": len(data)}
-        return await self._process({"message": self._message(user_id, document=document)}, user_id)
+        extra = {"caption": caption} if caption else {}
+        return await self._process({"message": self._message(user_id, document=document, **extra)}, user_id)
 
     async def press(self, user_id: int, label: str) -> list[dict]:
         """The user presses the newest button labelled ``label`` in their chat."""

@@ -359,3 +359,28 @@ async def test_a_bank_may_withdraw_a_claim_before_approval_only(bot):
     assert (await bot.services.store.claims.get(claim.claim_no)).status == "withdrawn"
     assert "不能撤回" in bot.texts(await bot.send(OFFICER, f"/withdraw {claim.claim_no}"))
     assert "客户经理使用" in bot.texts(await bot.send(ENTERPRISE, f"/withdraw {claim.claim_no}"))
+
+
+async def test_with_two_programs_uploads_name_theirs_and_claims_ask_which(tmp_path):
+    import shutil
+
+    from bot.policies import DEFAULT_POLICY_DIR
+    from tests.conftest import FIXTURES
+    policies = tmp_path / "policies"
+    shutil.copytree(DEFAULT_POLICY_DIR, policies)
+    shutil.copy(FIXTURES / "programs" / "gz-test-2023.yaml", policies)
+    harness = await BotHarness(tmp_path / "data", IPBOT_POLICY_DIR=policies,
+                               IPBOT_PROGRAMS=["cq-jiangbei-2024", "gz-test-2023"]).start()
+    try:
+        await join(harness)
+        assert "项目编号" in harness.texts(await harness.send_document(OFFICER, "book.csv", book(overdue="1000000",
+                                                                                                 days="120")))
+        text = harness.texts(await harness.send_document(OFFICER, "book.csv", book(overdue="1000000", days="120"),
+                                                         caption="gz-test-2023"))
+        assert "已导入" in text
+        assert "请选择补偿项目" in harness.texts(await harness.send(OFFICER, "/file_claim"))
+        await harness.press(OFFICER, "广州测试项目")
+        await harness.press(OFFICER, "OD1")
+        assert "500,000.00元" in harness.texts(await harness.send(OFFICER, "100万"))
+    finally:
+        await harness.stop()
