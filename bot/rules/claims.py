@@ -26,9 +26,9 @@ END_STATES = frozenset({"closed", "rejected", "withdrawn"})
 @dataclass(frozen=True)
 class Transition:
     action: str
-    source: str
-    target: str
-    actors: frozenset[str]
+    source: ClaimState
+    target: ClaimState
+    actors: frozenset[Actor]
     article: str
 
 
@@ -59,12 +59,12 @@ class TransitionError(ValueError):
         self.actor = actor
 
 
-def available_actions(state: str, actor: str) -> list[str]:
+def available_actions(state: ClaimState, actor: Actor) -> list[str]:
     """What ``actor`` may do to a claim in ``state`` (for buttons)."""
     return [t.action for t in TRANSITIONS if t.source == state and actor in t.actors]
 
 
-def apply_transition(state: str, action: str, actor: str) -> Transition:
+def apply_transition(state: ClaimState, action: str, actor: Actor) -> Transition:
     """The transition ``action`` makes from ``state``, if ``actor`` may make it."""
     candidates = [t for t in TRANSITIONS if t.source == state and t.action == action]
     if not candidates:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from bot.rules.claims import apply_transition, approved_amount_allowed, recovery_return
+from bot.rules.claims import apply_transition, approved_amount_allowed, available_actions, recovery_return
 from bot.rules.compensation import ClaimFacts, CompensationResult, InvalidClaimInput, compute_compensation
 from bot.rules.money import ZERO, from_fen, to_fen
 from bot.rules.monitoring import covered_despite_suspension
@@ -97,22 +97,21 @@ async def _parties(services: Services, claim: Claim) -> list[int]:
     return chats
 
 
+#: The buttons for each action staff may take (approving offers the ceiling or another amount).
+STAFF_BUTTONS = {"start_review": (("btn_start_review", "start_review"),),
+                 "approve": (("btn_approve_ceiling", "approve"), ("btn_approve_other", "approve_other")),
+                 "reject": (("btn_reject", "reject"),), "mark_paid": (("btn_mark_paid", "mark_paid"),),
+                 "confirm_return": (("btn_confirm_return", "confirm_return"),), "close": (("btn_close", "close"),)}
+
+
 def staff_buttons(claim: Claim) -> tuple:
-    """What staff can do next, as buttons on their notice."""
-    actions = {
-        "filed": (("btn_start_review", ("claim", "start_review", claim.claim_no)),
-                  ("btn_reject", ("claim", "reject", claim.claim_no))),
-        "under_review": (("btn_approve_ceiling", ("claim", "approve", claim.claim_no)),
-                         ("btn_approve_other", ("claim", "approve_other", claim.claim_no)),
-                         ("btn_reject", ("claim", "reject", claim.claim_no))),
-        "approved": (("btn_mark_paid", ("claim", "mark_paid", claim.claim_no)),),
-        "recovery_open": (("btn_confirm_return", ("claim", "confirm_return", claim.claim_no)),),
-        "paid": (("btn_close", ("claim", "close", claim.claim_no)),),
-        "recovery_returned": (("btn_close", ("claim", "close", claim.claim_no)),),
-    }.get(claim.status)
-    if actions and claim.status in ("filed", "under_review"):
-        actions += (("btn_ask_info", ("claim", "ask_info", claim.claim_no)),)
-    return (actions,) if actions else ()
+    """What staff may do next, as buttons on their notice: the rules' transitions from the claim's status
+    for the role staff act in, plus asking the bank for more while the claim is still being examined."""
+    actions = [action for action, role in STAFF_ROLE.items() if action in available_actions(claim.status, role)]
+    buttons = tuple((label, ("claim", data, claim.claim_no)) for action in actions for label, data in STAFF_BUTTONS[action])
+    if "start_review" in actions or "approve" in actions:
+        buttons += (("btn_ask_info", ("claim", "ask_info", claim.claim_no)),)
+    return (buttons,) if buttons else ()
 
 
 async def _notify(services: Services, claim: Claim, action: str, staff_too: bool, **extra) -> list[Notification]:

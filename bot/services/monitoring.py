@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.rules.money import from_fen
-from bot.rules.claims import END_STATES
+from bot.rules.claims import END_STATES, return_is_late
 from bot.rules.monitoring import BankBook, bank_exposure, fund_status, level_change
 from bot.rules.policy import PolicyPack
 from bot.services.container import Services
@@ -185,9 +185,11 @@ async def recovery_reminders(services: Services, pack: PolicyPack, today: date) 
         claim = await store.claims.by_id(recovery.claim_id)
         if claim.program_id != pack.id:
             continue
-        days_left = (date.fromisoformat(recovery.deadline) - today).days
+        deadline = date.fromisoformat(recovery.deadline)
+        days_left = (deadline - today).days
+        late = return_is_late(deadline, today)
         passed = [d for d in REMINDER_DAYS if d >= days_left]
-        if days_left < 0:
+        if late:
             kind = f"recovery_late:{recovery.id}"
         elif passed:
             kind = f"recovery_reminder:{recovery.id}:{min(passed)}"
@@ -201,7 +203,7 @@ async def recovery_reminders(services: Services, pack: PolicyPack, today: date) 
                   "days_left": days_left, "article": pack.program.recovery.return_days.article}
         officers = await store.banks.officers(claim.bank_id)
         staff = services.settings.staff_ids if days_left <= 0 else []
-        notes += to_all(officers + staff, "alerts", "recovery_late" if days_left < 0 else "recovery_reminder", params)
+        notes += to_all(officers + staff, "alerts", "recovery_late" if late else "recovery_reminder", params)
     return notes
 
 

@@ -37,10 +37,6 @@ class BindResult:
     status: BindStatus
     enterprise: Enterprise
 
-    @property
-    def needs_staff(self) -> bool:
-        return self.status.startswith("pending")
-
 
 async def identify(services: Services, chat_id: int, user_id: int | None) -> Identity:
     store = services.store
