@@ -384,3 +384,12 @@ async def test_with_two_programs_uploads_name_theirs_and_claims_ask_which(tmp_pa
         assert "500,000.00元" in harness.texts(await harness.send(OFFICER, "100万"))
     finally:
         await harness.stop()
+
+
+async def test_a_claim_on_a_copyright_pledge_is_refused_citing_article_2(bot):
+    await join(bot)
+    rows = [row("OK1", bank=BANK, principal="9000000"),
+            row("CR1", bank=BANK, principal="1000000", overdue_days="90", ip_type="著作权")]
+    await bot.send_document(OFFICER, "book.csv", csv_bytes(rows))
+    text = bot.texts(await file_claim(bot, "CR1"))
+    assert "不符合补偿条件" in text and "第二条" in text and "著作权" in text

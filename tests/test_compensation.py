@@ -194,3 +194,14 @@ def test_fund_never_exceeds_ratio_or_caps_and_parts_add_up(jiangbei, a, b, days,
     assert result.fund == result.fund.quantize(D("0.01"))
     assert result.fund + result.insurer_min + result.bank_max == loss
     assert result.bank_max >= 0
+
+
+def test_patent_or_trademark_pledges_are_covered(jiangbei):
+    for ip_type in ("patent", "trademark", "patent+trademark", "patent+copyright"):
+        assert compute_compensation(jiangbei, facts("1000000", "500000", ip_type=ip_type)).eligible, ip_type
+
+
+def test_a_copyright_only_pledge_is_not_covered_citing_article_2(jiangbei):
+    result = compute_compensation(jiangbei, facts("1000000", "500000", ip_type="copyright"))
+    assert not result.eligible and result.fund == D("0.00")
+    assert any(r.code == "ip_type_not_eligible" and r.article == "第二条" for r in result.reasons)

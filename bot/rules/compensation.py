@@ -39,6 +39,7 @@ class ClaimFacts:
     fund_resumed: bool = False
     program_paid_this_year: Decimal = ZERO
     enterprise_principal_covered: Decimal = ZERO
+    ip_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,14 @@ def claim_trigger_met(program: Program, overdue_days: int | None, npl_class: str
     if trigger.kind == "overdue_days":
         return None if overdue_days is None else overdue_days >= trigger.overdue_days
     return None if npl_class is None else npl_class in trigger.npl_classes
+
+
+def ip_type_eligible(program: Program, ip_type: str | None) -> bool | None:
+    """第二条: the fund covers loans "以专利、商标质押为担保方式". A pledge of several kinds of IP
+    (``patent+copyright``) is covered when at least one of them is eligible. ``None``: not given."""
+    if ip_type is None:
+        return None
+    return any(kind in program.eligible_ip_types.value for kind in ip_type.split("+"))
 
 
 def _covered(pack: PolicyPack, facts: ClaimFacts, reasons: list[Reason]) -> tuple[Decimal, Decimal, bool]:
@@ -177,6 +186,11 @@ def compute_compensation(pack: PolicyPack, facts: ClaimFacts) -> CompensationRes
             capped_by = code
             reasons.append(Reason(f"{code}_cap", pack.id, cap.article,
                                   {"cap": cap.value, "paid": already, "remaining": remaining}))
+
+    if ip_type_eligible(program, facts.ip_type) is False:
+        eligible = False
+        reasons.append(Reason("ip_type_not_eligible", pack.id, program.eligible_ip_types.article,
+                              {"ip_type": facts.ip_type, "allowed": list(program.eligible_ip_types.value)}))
 
     triggered = claim_trigger_met(program, facts.overdue_days, facts.npl_class)
     trigger = program.claim_trigger

@@ -65,6 +65,7 @@ async def assess(services: Services, pack: PolicyPack, bank: Bank, loan_id: str,
                                                                                        today.year)),
         fund_paid_cumulative=from_fen(await store.claims.total_paid_fen(pack.id)),
         fund_resumed=await store.programs.fund_resumed(pack.id),
+        ip_type=loan.ip_type,
     )
     try:
         result = compute_compensation(pack, facts)
