@@ -21,11 +21,13 @@ from bot.clock import today
 from bot.config import Settings
 from bot.policies import PolicyLoadError, load_packs
 from bot.rules.amounts import AmountError, parse_amount, parse_days
+from bot.rules.claims import recovery_return
 from bot.rules.compensation import ClaimFacts, InvalidClaimInput, compute_compensation
 from bot.rules.loan_book import LoanBookError
 from bot.rules.money import ZERO, yuan_str
 from bot.rules.monitoring import fund_status, summarise_books
 from bot.rules.policy import PolicyPack
+from bot.services.ledger import check_ledger
 from bot.services.loan_import import import_loan_book, read_loan_book
 from bot.services.qa import PolicyQA
 from bot.store import Store
@@ -108,6 +110,10 @@ def _emit(ctx: Context, payload: dict, text: str) -> None:
     print(json.dumps(payload, ensure_ascii=False) if ctx.as_json else text)
 
 
+def _has_insurer(args: argparse.Namespace) -> bool | None:
+    return None if args.insurer is None else args.insurer
+
+
 def cmd_compensate(ctx: Context, args: argparse.Namespace) -> int:
     """第十一、十四、十七、十九条: the fund's maximum for one claim."""
     pack = _program(ctx, args.program)
@@ -116,8 +122,11 @@ def cmd_compensate(ctx: Context, args: argparse.Namespace) -> int:
         principal_loss=_amount(ctx, args.loss, "--loss"),
         overdue_days=_days(ctx, args.overdue_days, "--overdue-days"),
         ip_pledged_principal=_amount(ctx, args.ip_pledged, "--ip-pledged") if args.ip_pledged else None,
+        ip_loss=_amount(ctx, args.ip_loss, "--ip-loss") if args.ip_loss else None,
         paid_to_enterprise_this_year=_amount(ctx, args.paid_this_year, "--paid-this-year", allow_zero=True),
         fund_paid_cumulative=_amount(ctx, args.fund_paid, "--fund-paid", allow_zero=True),
+        ip_type=_ip_type(ctx, args.ip_type),
+        has_insurer=_has_insurer(args),
     )
     try:
         result = compute_compensation(pack, facts)
@@ -136,6 +145,36 @@ def cmd_compensate(ctx: Context, args: argparse.Namespace) -> int:
     text = ctx.render("compensate", program=pack.meta, loan=facts.loan_principal,
                       loss=facts.principal_loss, result=result, reasons=reasons)
     _emit(ctx, payload, text)
+    return 0
+
+
+#: The pledges ``--ip-type`` accepts, joined with "+" for a pledge of several kinds.
+IP_TYPES = ("patent", "trademark", "copyright", "other")
+
+
+def _ip_type(ctx: Context, raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    kinds = [kind.strip().lower() for kind in raw.split("+")]
+    if not all(kind in IP_TYPES for kind in kinds):
+        raise CliError("bad_ip_type", ctx.line("errors", "bad_ip_type", value=raw, known=list(IP_TYPES)))
+    return "+".join(kinds)
+
+
+def cmd_recovery(ctx: Context, args: argparse.Namespace) -> int:
+    """第十八条: what the bank returns to the fund from money recovered, and by when."""
+    pack = _program(ctx, args.program)
+    try:
+        back = recovery_return(pack, _amount(ctx, args.recovered, "--recovered"), _amount(ctx, args.paid, "--paid"),
+                               _amount(ctx, args.loss, "--loss"), _date(ctx, args.received_on, "--received-on"),
+                               _amount(ctx, args.returned, "--returned", allow_zero=True))
+    except ValueError:
+        raise CliError("claim_input", ctx.line("errors", "claim_input", code="non_positive")) from None
+    recovery = pack.program.recovery
+    payload = {"return": yuan_str(back.amount), "share": str(back.share.quantize(Decimal("0.0001"))),
+               "deadline": back.deadline.isoformat(), "article": recovery.return_days.article}
+    _emit(ctx, payload, ctx.render("recovery", program=pack.meta, back=back, article=recovery.return_days.article,
+                                   days=recovery.return_days.value))
     return 0
 
 
@@ -218,6 +257,21 @@ def cmd_db_upgrade(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_check(ctx: Context, args: argparse.Namespace) -> int:
+    """The ledger's invariants over the store (第三、十一、十八、十九条 and the claim state machine)."""
+    programs = [_program(ctx, program_id) for program_id in ctx.settings.programs]
+
+    async def work(store: Store):
+        return await check_ledger(store, programs, today())
+
+    violations = asyncio.run(_with_store(ctx, work))
+    payload = {"ok": not violations,
+               "violations": [{"code": v.code, "program": v.program,
+                               "text": ctx.line("ledger_check", v.code, **v.params)} for v in violations]}
+    _emit(ctx, payload, ctx.render("ledger_check_report", violations=payload["violations"]))
+    return 1 if violations else 0
+
+
 def _pack_summary(pack: PolicyPack) -> dict[str, Any]:
     return {"id": pack.id, "title": pack.meta.title, "doc_no": pack.meta.doc_no, "kind": pack.meta.kind,
             "region": pack.meta.region, "articles": len(pack.articles), "program": pack.program is not None}
@@ -296,8 +350,32 @@ def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+class UsageError(Exception):
+    """argparse's complaint about the command line itself (an unknown option, a missing value)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        raise UsageError(f"{self.prog}: {message}")
+
+
+#: Options that take an amount: ``--loan -500万`` is an amount that is negative, not an unknown option.
+AMOUNT_OPTIONS = frozenset({"--loan", "--loss", "--paid-this-year", "--fund-paid", "--ip-pledged", "--ip-loss",
+                            "--recovered", "--paid", "--returned"})
+
+
+def _attach_signed_values(argv: list[str]) -> list[str]:
+    joined: list[str] = []
+    for token in argv:
+        if joined and joined[-1] in AMOUNT_OPTIONS and token.startswith("-") and token not in AMOUNT_OPTIONS:
+            joined[-1] = f"{joined[-1]}={token}"
+        else:
+            joined.append(token)
+    return joined
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ipbot", description="知识产权质押融资风险补偿助手 / IP-pledge risk-compensation assistant")
+    parser = _Parser(prog="ipbot", description="知识产权质押融资风险补偿助手 / IP-pledge risk-compensation assistant")
     parser.add_argument("--lang", choices=("zh", "en"), help="language of the output (default: IPBOT_LOCALE)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -315,6 +393,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--paid-this-year", help="compensation the enterprise already received this year")
     p.add_argument("--fund-paid", help="the fund's cumulative compensation so far")
     p.add_argument("--ip-pledged", help="the IP-pledged part of a mixed-collateral loan")
+    p.add_argument("--ip-loss", help="the IP-pledged part's own principal loss, where known (else prorated)")
+    p.add_argument("--ip-type", help="the pledge: patent, trademark, copyright, other, or several joined by +")
+    insurer = p.add_mutually_exclusive_group()
+    insurer.add_argument("--insurer", dest="insurer", action="store_const", const=True,
+                         help="a cooperating insurer or guarantor shares the risk (default)")
+    insurer.add_argument("--no-insurer", dest="insurer", action="store_const", const=False,
+                         help="no insurer: the fund and the bank share the risk")
+
+    p = command("recovery", cmd_recovery, "what the bank returns to the fund from money recovered")
+    p.add_argument("--program")
+    p.add_argument("--recovered", required=True, help="money recovered from the pledge or the debtor")
+    p.add_argument("--paid", required=True, help="what the fund paid on the claim")
+    p.add_argument("--loss", required=True, help="the claim's principal loss")
+    p.add_argument("--returned", help="what was already returned on this claim")
+    p.add_argument("--received-on", help="the day the money was recovered (default: today)")
 
     p = sub.add_parser("sandbox", help="run the bot against a local Bot API sandbox with a web chat (no Telegram)")
     p.set_defaults(func=cmd_sandbox, json=False)
@@ -353,6 +446,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = db.add_parser("upgrade", help="apply migrations")
     p.set_defaults(func=cmd_db_upgrade)
     p.add_argument("--json", action="store_true")
+    p = db.add_parser("check", help="check the ledger's invariants; exits 1 on any violation")
+    p.set_defaults(func=cmd_db_check)
+    p.add_argument("--json", action="store_true")
 
     policy = sub.add_parser("policy", help="the policy packs").add_subparsers(dest="policy_command", metavar="ACTION",
                                                                               required=True)
@@ -368,8 +464,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = _attach_signed_values(list(sys.argv[1:] if argv is None else argv))
     settings = Settings()
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as exc:
+        ctx = Context(settings, {}, settings.locale, "--json" in argv)
+        return _fail(ctx, CliError("usage", ctx.line("errors", "usage", message=str(exc))))
     if not getattr(args, "func", None):
         args = parser.parse_args(["run" if settings.telegram_bot_token else "sandbox"])
     ctx = Context(settings, {}, args.lang or settings.locale, bool(getattr(args, "json", False)))

@@ -203,10 +203,9 @@ async def submit(update: Update, context: BotContext) -> int:
     bank = await context.store.banks.by_name(state["bank"])
     await update.callback_query.edit_message_reply_markup(None)
     try:
-        assessment = await claims_workflow.assess(context.services, _pack(context), bank, state["loan_id"],
-                                                  Decimal(state["loss"]), today())
-        _, notes = await claims_workflow.file_claim(context.services, assessment,
-                                                        actor=f"user:{update.effective_user.id}")
+        _, notes = await claims_workflow.file_claim(context.services, _pack(context), bank, state["loan_id"],
+                                                    Decimal(state["loss"]), today(),
+                                                    actor=f"user:{update.effective_user.id}")
     except ClaimRefused as exc:
         await send(update, context.line("bank", "refused", code=exc.code))
         return _end(context)

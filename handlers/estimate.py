@@ -8,8 +8,8 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 
 from bot.rules.amounts import parse_days
-from bot.rules.compensation import ClaimFacts, InvalidClaimInput, compute_compensation
-from bot.rules.money import from_fen
+from bot.rules.compensation import InvalidClaimInput
+from bot.services import claims_workflow
 from bot.texts import TEXTS
 from handlers.common import CANCEL, amount_from, answer_query, conversation, data_is, send
 from handlers.context import BotContext, keyboard
@@ -124,18 +124,14 @@ async def back(update: Update, context: BotContext) -> int:
 async def _finish(update: Update, context: BotContext, paid: Decimal) -> int:
     state = context.user_data.pop(KEY)
     pack = context.services.packs[state["program"]]
-    store = context.store
-    fund_paid = from_fen(await store.claims.total_paid_fen(pack.id))
-    facts = ClaimFacts(loan_principal=Decimal(state["loan"]), principal_loss=Decimal(state["loss"]),
-                       overdue_days=state["days"], paid_to_enterprise_this_year=paid,
-                       fund_paid_cumulative=fund_paid, fund_resumed=await store.programs.fund_resumed(pack.id))
+    loan, loss = Decimal(state["loan"]), Decimal(state["loss"])
     try:
-        result = compute_compensation(pack, facts)
+        result = await claims_workflow.estimate(context.services, pack, loan, loss, state["days"], paid)
     except InvalidClaimInput as exc:
         await send(update, context.line("errors", "claim_input", code=exc.code))
         return ConversationHandler.END
     reasons = TEXTS.reasons(context.locale, result.reasons)
-    text = context.t("compensate", program=pack.meta, loan=facts.loan_principal, loss=facts.principal_loss,
+    text = context.t("compensate", program=pack.meta, loan=loan, loss=loss,
                      result=result, reasons=reasons)
     await send(update, text, reply_markup=keyboard([[(context.line("estimate", "btn_again"), MENU_ESTIMATE)]]))
     return ConversationHandler.END

@@ -10,7 +10,7 @@ ROLE_COMMANDS: dict[str, tuple[str, ...]] = {
     "officer": ("start", "status", "file_claim", "claims", "recovery", "withdraw", "estimate", "ask", "lang", "help",
                 "cancel"),
     "staff": ("start", "review", "broadcast", "broadcasts", "report", "audit", "monitor", "invite", "officers",
-              "fund_resume", "claims", "ask", "lang", "help", "cancel"),
+              "fund_pause", "fund_resume", "claims", "ask", "lang", "help", "cancel"),
 }
 
 

@@ -9,11 +9,13 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 from bot.clock import now, today
 from bot.rules.claims import TransitionError
 from bot.rules.money import from_fen
-from bot.rules.monitoring import fund_status
 from bot.services import claims_workflow
 from bot.services.claims_workflow import STAFF_ROLE, ClaimRefused
 from bot.services.invites import create_invite
-from bot.services.monitoring import bank_books, decide_suspension, resume_fund, run_monitoring
+from bot.services.monitoring import (
+    FundDecisionRefused, bank_books, decide_fund, decide_suspension, fund_position, run_monitoring,
+)
+from bot.texts import TEXTS
 from bot.services.reports import build_report
 from bot.services.notify import Notification
 from handlers.common import CANCEL, amount_from, answer_query, conversation, data_is, send, staff_only
@@ -21,7 +23,9 @@ from handlers.context import BotContext, keyboard
 from handlers.push import push
 
 AMOUNT, REASON, INFO = range(3)
+NOTE, CONFIRM = range(2)
 KEY = "review"
+FUND_KEY = "fund_decision"
 
 
 @staff_only
@@ -68,8 +72,7 @@ async def monitor(update: Update, context: BotContext) -> None:
         program = pack.program
         monitoring = program.bank_monitoring
         books = [book for _, book in await bank_books(context.services, pack)]
-        fund = fund_status(program, from_fen(await context.store.claims.total_paid_fen(pack.id)),
-                           await context.store.programs.fund_resumed(pack.id))
+        fund = await fund_position(context.services, pack)
         await send(update, context.t("monitor", program=pack.meta, as_of=today().isoformat(), books=books,
                                      fund=fund, overdue_days=monitoring.overdue_days.value,
                                      warn=monitoring.warn_ratio.value, suspend=monitoring.suspend_ratio.value,
@@ -77,11 +80,75 @@ async def monitor(update: Update, context: BotContext) -> None:
     await send(update, context.line("staff", "monitor_done", sent=sent))
 
 
+async def _fund_start(update: Update, context: BotContext, kind: str, program_id: str | None = None) -> int:
+    """第十九条: a pause or a resume is offered only when it changes something, then asks for the bureaus'
+    document or note, then for a confirmation; nothing is recorded or announced before that."""
+    await answer_query(update)
+    packs = [context.services.packs[program_id]] if program_id in context.services.packs else context.services.programs
+    for pack in packs:
+        position = await fund_position(context.services, pack)
+        if position.paused != (kind == "pause"):
+            context.user_data[FUND_KEY] = {"program": pack.id, "kind": kind}
+            await fund_reprompt(update, context)
+            return NOTE
+    await send(update, context.line("staff", "fund_no_change", kind=kind, program=packs[0].meta))
+    return ConversationHandler.END
+
+
 @staff_only
-async def fund_resume(update: Update, context: BotContext) -> None:
-    for pack in context.services.programs:
-        await push(context.bot, context.services,
-                   await resume_fund(context.services, pack, actor=f"user:{update.effective_user.id}"))
+async def fund_resume(update: Update, context: BotContext) -> int:
+    return await _fund_start(update, context, "resume")
+
+
+@staff_only
+async def fund_pause(update: Update, context: BotContext) -> int:
+    return await _fund_start(update, context, "pause")
+
+
+@staff_only
+async def resume_button(update: Update, context: BotContext) -> int:
+    return await _fund_start(update, context, "resume", update.callback_query.data[2])
+
+
+async def fund_reprompt(update: Update, context: BotContext) -> None:
+    state = context.user_data.get(FUND_KEY)
+    if state is None:
+        return
+    pack = context.services.packs[state["program"]]
+    cancel_row = [(context.line("common", "cancel"), CANCEL)]
+    if "note" not in state:
+        await send(update, context.line("staff", "fund_ask_note", kind=state["kind"], program=pack.meta),
+                   reply_markup=keyboard([cancel_row]))
+        return
+    position = await fund_position(context.services, pack)
+    await send(update, context.line("staff", "fund_confirm", kind=state["kind"], program=pack.meta, note=state["note"],
+                                    paid=position.paid, balance=position.balance),
+               reply_markup=keyboard([[(context.line("staff", "btn_fund_confirm", kind=state["kind"]),
+                                        ("fund", "confirm"))], cancel_row]))
+
+
+@staff_only
+async def fund_note_typed(update: Update, context: BotContext) -> int:
+    context.user_data[FUND_KEY]["note"] = update.message.text.strip()
+    await fund_reprompt(update, context)
+    return CONFIRM
+
+
+@staff_only
+async def fund_confirmed(update: Update, context: BotContext) -> int:
+    await answer_query(update)
+    await update.callback_query.edit_message_reply_markup(None)
+    state = context.user_data.pop(FUND_KEY)
+    pack = context.services.packs[state["program"]]
+    try:
+        notes = await decide_fund(context.services, pack, state["kind"], state["note"],
+                                  actor=f"user:{update.effective_user.id}")
+    except FundDecisionRefused:
+        await send(update, context.line("staff", "fund_no_change", kind=state["kind"], program=pack.meta))
+        return ConversationHandler.END
+    sent = await push(context.bot, context.services, notes)
+    await send(update, context.line("staff", "fund_decided", kind=state["kind"], program=pack.meta, sent=sent))
+    return ConversationHandler.END
 
 
 @staff_only
@@ -100,12 +167,28 @@ async def _act(update: Update, context: BotContext, claim_no: str, action: str, 
     try:
         _, notes = await claims_workflow.act(context.services, claim_no, action, actor_role=STAFF_ROLE[action],
                                              actor=f"user:{update.effective_user.id}", today=today(), **kwargs)
-    except (TransitionError, ClaimRefused) as exc:
-        await send(update, context.line("staff", "claim_action_refused", claim_no=claim_no,
-                                        code=getattr(exc, "code", "")))
+    except ClaimRefused as exc:
+        await _refused(update, context, claim_no, exc)
+        return False
+    except TransitionError as exc:
+        await send(update, context.line("staff", "claim_action_refused", claim_no=claim_no, code=exc.code))
         return False
     await push(context.bot, context.services, notes)
     return True
+
+
+async def _refused(update: Update, context: BotContext, claim_no: str, exc: ClaimRefused) -> None:
+    """The ledger said no, or less: the new ceiling and every reason with its article, and what staff can do."""
+    reasons = TEXTS.reasons(context.locale, exc.reasons)
+    if exc.code == "ceiling_changed":
+        buttons = [[(context.line("claim_notices", "btn_approve_ceiling"), ("claim", "approve", claim_no)),
+                    (context.line("claim_notices", "btn_reject"), ("claim", "reject", claim_no))]]
+        await send(update, context.line("staff", "ceiling_changed", claim_no=claim_no, ceiling=exc.ceiling,
+                                        reasons=reasons), reply_markup=keyboard(buttons))
+    elif exc.code in ("not_admissible", "cannot_pay"):
+        await send(update, context.line("staff", exc.code, claim_no=claim_no, reasons=reasons))
+    else:
+        await send(update, context.line("staff", "claim_action_refused", claim_no=claim_no, code=exc.code))
 
 
 @staff_only
@@ -224,8 +307,15 @@ def handlers() -> list:
         CommandHandler("officers", officers),
         CallbackQueryHandler(revoke, pattern=data_is("revoke")),
         CommandHandler("monitor", monitor),
-        CommandHandler("fund_resume", fund_resume),
-        CallbackQueryHandler(resume_button, pattern=data_is("fund", "resume")),
+        conversation(
+            "fund_decision",
+            entry_points=[CommandHandler("fund_resume", fund_resume), CommandHandler("fund_pause", fund_pause),
+                          CallbackQueryHandler(resume_button, pattern=data_is("fund", "resume"))],
+            states={NOTE: [MessageHandler(text, fund_note_typed)],
+                    CONFIRM: [CallbackQueryHandler(fund_confirmed, pattern=data_is("fund", "confirm"))]},
+            key=FUND_KEY,
+            reprompt=fund_reprompt,
+        ),
         CommandHandler("review", review),
         CommandHandler("report", report),
         CommandHandler("audit", audit_log),

@@ -287,7 +287,7 @@ async def test_a_second_claim_on_the_same_loan_is_refused(bot):
 async def _paid(bot, fen, code=CODE):
     store = bot.services.store
     bank = await store.banks.ensure(BANK, actor="test")
-    claim = await store.claims.file(NewClaim("cq-jiangbei-2024", bank.id, f"P{fen}", code, "x", fen, fen, 90, fen), "t")
+    claim = await store.claims.file(NewClaim("cq-jiangbei-2024", bank.id, f"P{fen}", code, "x", fen, fen, 90, fen, None, None, None, "[]"), "t")
     for source, target in [("filed", "under_review"), ("under_review", "approved")]:
         await store.claims.transition(claim.claim_no, source, target, "t", "step")
     await store.claims.transition(claim.claim_no, "approved", "paid", "t", "pay", paid_fen=fen, paid_on="2025-06-01")
@@ -311,6 +311,9 @@ async def test_a_paused_fund_refuses_claims_until_staff_resume(bot):
     assert "第十九条" in bot.texts(await file_claim(bot))
     mark = len(bot.fake.calls)
     await bot.send(STAFF, "/fund_resume")
+    await bot.send(STAFF, "三局会商纪要2026-11")
+    assert bot.fake.sent_since(mark, OFFICER) == []
+    await bot.press(STAFF, "确认恢复")
     assert count(bot.fake.sent_since(mark, OFFICER), "【恢复】") == 1
     assert "请确认补偿申请" in bot.texts(await file_claim(bot))
 

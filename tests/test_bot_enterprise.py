@@ -136,12 +136,13 @@ async def test_selfcheck_stops_at_once_on_a_disqualifying_answer(bot):
     assert "不符合补偿范围" in verdict["text"] and "第二十六条" in verdict["text"]
 
 
-async def test_selfcheck_needs_review_for_copyright(bot):
+async def test_selfcheck_refuses_a_copyright_pledge_citing_article_2(bot):
     await bot.send(USER, "/check")
     answers = list(ALL_OK)
     answers[2] = "著作权等其他知识产权"
     [verdict] = await answer_all(bot, answers)
-    assert "人工核实" in verdict["text"] and "第四条" in verdict["text"]
+    assert "第二条：贷款以哪种知识产权质押？「著作权等其他知识产权」：不符合" in verdict["text"]
+    assert "不符合补偿范围" in verdict["text"]
 
 
 async def test_selfcheck_can_go_back_one_step(bot):
@@ -256,7 +257,7 @@ async def test_estimate_back_and_cancel(bot):
 async def test_estimate_knows_the_fund_is_paused(bot):
     store = bot.services.store
     bank = await store.banks.ensure("示例银行", actor="test")
-    claim = await store.claims.file(NewClaim("cq-jiangbei-2024", bank.id, "L1", CODE, "示例", 1, 1, 90, 1), actor="t")
+    claim = await store.claims.file(NewClaim("cq-jiangbei-2024", bank.id, "L1", CODE, "示例", 1, 1, 90, 1, None, None, None, "[]"), actor="t")
     for source, target, action in [("filed", "under_review", "a"), ("under_review", "approved", "b")]:
         await store.claims.transition(claim.claim_no, source, target, "t", action)
     await store.claims.transition(claim.claim_no, "approved", "paid", "t", "c", paid_fen=600_000_000, paid_on="2026-01-01")
@@ -279,7 +280,7 @@ async def _file(bot, loan_id, code=CODE, enterprise="示例科技有限公司"):
     store = bot.services.store
     bank = await store.banks.ensure("示例银行", actor="test")
     return await store.claims.file(NewClaim("cq-jiangbei-2024", bank.id, loan_id, code, enterprise, 100_000_000,
-                                            50_000_000, 90, 15_000_000), actor="user:2001")
+                                            50_000_000, 90, 15_000_000, None, None, None, "[]"), actor="user:2001")
 
 
 async def test_claims_need_a_bound_company(bot):
@@ -386,7 +387,7 @@ async def test_a_long_claims_list_is_cut_to_fit_one_message(bot):
     await store.banks.add_officer(bank.id, 2001, actor="test")
     for i in range(40):
         await store.claims.file(NewClaim("cq-jiangbei-2024", bank.id, f"L{i}", CODE, "示例科技有限公司" * 3,
-                                         100_000_000, 50_000_000, 90, 15_000_000), actor="t")
+                                         100_000_000, 50_000_000, 90, 15_000_000, None, None, None, "[]"), actor="t")
     [listing] = await bot.send(2001, "/claims")
     assert len(listing["text"]) < 4096 and "另有25项" in listing["text"]
 

@@ -4,7 +4,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.rules.compensation import ClaimFacts, InvalidClaimInput, NotAProgram, compute_compensation
+from bot.rules.compensation import (
+    ClaimFacts, FundDecision, InvalidClaimInput, NotAProgram, compute_compensation, fund_is_paused,
+)
 
 
 def facts(loan, loss, **kw):
@@ -97,10 +99,59 @@ def test_fund_pauses_at_6000000_cumulative(jiangbei):
     assert any(r.code == "fund_paused" and r.article == "第十九条" for r in result.reasons)
 
 
-def test_a_resumed_fund_pays_again(jiangbei):
-    result = compute_compensation(
-        jiangbei, facts("1000000", "500000", fund_paid_cumulative=D("6500000"), fund_resumed=True))
+def test_a_fund_resumed_above_the_level_pays_again(jiangbei):
+    result = compute_compensation(jiangbei, facts("1000000", "500000", fund_paid_cumulative=D("6500000"),
+                                                  fund_decision=FundDecision("resume", D("6200000"))))
     assert result.eligible
+
+
+def test_a_resume_below_the_level_leaves_the_level_in_force(jiangbei):
+    resumed_early = FundDecision("resume", D("100000"))
+    assert fund_is_paused(jiangbei.program, D("6000000"), resumed_early)
+    assert not fund_is_paused(jiangbei.program, D("5999999.99"), resumed_early)
+
+
+def test_a_pause_by_decision_holds_below_the_level(jiangbei):
+    result = compute_compensation(jiangbei, facts("1000000", "500000", fund_paid_cumulative=D("1000000"),
+                                                  fund_decision=FundDecision("pause", D("1000000"))))
+    assert not result.eligible and any(r.code == "fund_paused" for r in result.reasons)
+
+
+@pytest.mark.parametrize(("balance", "fund", "eligible"), [
+    ("150000.01", "150000.00", True), ("150000.00", "150000.00", True), ("149999.99", "149999.99", True),
+    ("0.01", "0.01", True), ("0", "0.00", False), ("-5", "0.00", False)])
+def test_the_fund_never_pays_more_than_it_holds_article_3(jiangbei, balance, fund, eligible):
+    result = compute_compensation(jiangbei, facts("1000000", "500000", fund_balance=D(balance)))
+    assert (result.fund, result.eligible) == (D(fund), eligible)
+    cited = [r for r in result.reasons if r.code in ("fund_balance_cap", "fund_exhausted")]
+    assert all(r.article == "第三条" for r in cited)
+    assert bool(cited) == (D(balance) < D("150000"))
+
+
+def test_without_an_insurer_the_fund_and_the_bank_share_article_11(jiangbei):
+    result = compute_compensation(jiangbei, facts("1000000", "500000", has_insurer=False))
+    assert result.insurer_min == D("0") and result.bank_max == D("350000.00")
+    assert any(r.code == "share_absent" and r.article == "第十一条" for r in result.reasons)
+    with_insurer = compute_compensation(jiangbei, facts("1000000", "500000", has_insurer=True))
+    assert with_insurer.insurer_min == D("200000.00") and with_insurer.bank_max == D("150000.00")
+
+
+def test_the_insurer_minimum_states_its_base_the_ip_part_of_a_mixed_loan(jiangbei):
+    result = compute_compensation(jiangbei, facts("6000000", "2000000", ip_pledged_principal=D("3000000")))
+    [share] = [r for r in result.reasons if r.code == "share_min"]
+    assert share.params["base"] == D("1000000.00") and share.params["base_kind"] == "ip_part"
+    [tier] = [r for r in result.reasons if r.code == "tier_ratio"]
+    assert tier.params["principal"] == D("3000000") and tier.params["ratio"] == D("0.30")
+    assert tier.params["covered_part"]
+
+
+def test_the_ip_part_own_loss_replaces_the_prorated_one(jiangbei):
+    result = compute_compensation(jiangbei, facts("6000000", "2000000", ip_pledged_principal=D("3000000"),
+                                                  ip_loss=D("1500000")))
+    assert result.fund == D("450000.00")
+    with pytest.raises(InvalidClaimInput):
+        compute_compensation(jiangbei, facts("6000000", "2000000", ip_pledged_principal=D("3000000"),
+                                             ip_loss=D("3000001")))
 
 
 def test_insurer_minimum_is_rounded_up_and_fund_down(jiangbei):

@@ -3,6 +3,7 @@ from decimal import Decimal as D
 
 import pytest
 
+from bot.rules.compensation import FundDecision
 from bot.rules.monitoring import bank_exposure, bank_level, counts_as_overdue, fund_status, level_change, summarise_books
 
 
@@ -39,7 +40,7 @@ def test_a_bank_with_no_loans_is_normal(jiangbei):
 def test_fund_active_below_6000000_and_paused_at_it(jiangbei):
     assert fund_status(jiangbei.program, D("5999999.99")).state == "active"
     assert fund_status(jiangbei.program, D("6000000")).state == "paused"
-    assert fund_status(jiangbei.program, D("6000000"), resumed=True).state == "active"
+    assert fund_status(jiangbei.program, D("6000000"), FundDecision("resume", D("6000000"))).state == "active"
 
 
 def test_level_changes_are_rises_falls_or_nothing():

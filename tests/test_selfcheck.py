@@ -1,5 +1,6 @@
 import pytest
 
+from bot.rules.compensation import ip_type_eligible
 from bot.rules.selfcheck import InvalidAnswer, evaluate, next_question
 
 ALL_OK = {"region": "yes", "entity": "enterprise", "ip_type": "patent", "cooperating_bank": "yes",
@@ -38,14 +39,23 @@ def test_a_forbidden_loan_use_fails_without_stopping(jiangbei):
     assert any(r.code == "selfcheck_fail" and r.article == "第十三条" for r in result.reasons)
 
 
-def test_copyright_needs_review_citing_article_4(jiangbei):
+def test_copyright_pledge_fails_citing_article_2(jiangbei):
     result = evaluate(jiangbei, {**ALL_OK, "ip_type": "other_ip"})
-    assert result.verdict == "needs_review"
-    assert any(r.code == "selfcheck_review" and r.article == "第四条" for r in result.reasons)
+    assert result.verdict == "not_eligible"
+    assert any(r.code == "selfcheck_fail" and r.article == "第二条" for r in result.reasons)
+
+
+def test_selfcheck_pledge_answers_agree_with_the_claim_rule(jiangbei):
+    """One rule, one answer: every pledge the self-check offers is judged as a claim on it would be."""
+    question = next(q for q in jiangbei.program.selfcheck if q.id == "ip_type")
+    for option in question.options:
+        result = evaluate(jiangbei, {**ALL_OK, "ip_type": option.value})
+        claim_ok = ip_type_eligible(jiangbei.program, option.ip_type)
+        assert (result.verdict == "eligible") == claim_ok, option.value
 
 
 def test_fail_outweighs_review(jiangbei):
-    result = evaluate(jiangbei, {**ALL_OK, "ip_type": "other_ip", "cooperating_bank": "no"})
+    result = evaluate(jiangbei, {**ALL_OK, "entity": "individual_business", "cooperating_bank": "no"})
     assert result.verdict == "not_eligible"
 
 

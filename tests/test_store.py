@@ -47,7 +47,7 @@ async def test_a_failed_transaction_writes_neither_change_nor_audit(store):
 async def _claim(store):
     bank = await store.banks.ensure("示例银行", actor="test")
     return await store.claims.file(NewClaim("cq-jiangbei-2024", bank.id, "L1", "91350100M000100Y43", "示例科技有限公司",
-                                            100_000_000, 50_000_000, 90, 15_000_000), actor="user:2001")
+                                            100_000_000, 50_000_000, 90, 15_000_000, None, None, None, "[]"), actor="user:2001")
 
 
 async def test_every_claim_status_change_has_an_audit_row_with_before_and_after(store):
@@ -78,8 +78,20 @@ async def test_paid_totals_feed_the_pause_and_the_annual_cap(store):
     await store.claims.transition(claim.claim_no, "approved", "paid", "user:9001", "mark_paid",
                                   paid_fen=15_000_000, paid_on="2026-03-01")
     assert await store.claims.total_paid_fen("cq-jiangbei-2024") == 15_000_000
-    assert await store.claims.paid_to_enterprise_fen("cq-jiangbei-2024", "91350100M000100Y43", 2026) == 15_000_000
-    assert await store.claims.paid_to_enterprise_fen("cq-jiangbei-2024", "91350100M000100Y43", 2025) == 0
+    assert await store.claims.held_for_enterprise_fen("cq-jiangbei-2024", "91350100M000100Y43", 2026) == 15_000_000
+    assert await store.claims.held_for_enterprise_fen("cq-jiangbei-2024", "91350100M000100Y43", 2025) == 0
+
+
+async def test_an_enterprise_year_room_is_held_by_filed_and_approved_claims_too(store):
+    claim = await _claim(store)
+    assert await store.claims.held_for_enterprise_fen("cq-jiangbei-2024", "91350100M000100Y43", 2026) == 15_000_000
+    await store.claims.transition(claim.claim_no, "filed", "under_review", "user:9001", "start_review")
+    await store.claims.transition(claim.claim_no, "under_review", "approved", "user:9001", "approve",
+                                  approved_fen=10_000_000)
+    assert await store.claims.held_for_enterprise_fen("cq-jiangbei-2024", "91350100M000100Y43", 2026) == 10_000_000
+    assert await store.claims.held_for_enterprise_fen("cq-jiangbei-2024", "91350100M000100Y43", 2026,
+                                                      exclude_claim_id=claim.id) == 0
+    assert (await store.claims.fund_totals("cq-jiangbei-2024")).committed_fen == 10_000_000
 
 
 async def test_a_recovery_opens_with_its_deadline_in_one_transaction(store):
@@ -151,8 +163,8 @@ async def test_bank_levels_and_fund_resume_are_audited(store):
     assert (await store.banks.level("cq-jiangbei-2024", bank.id)).level == "normal"
     await store.banks.set_level("cq-jiangbei-2024", bank.id, "suspend", actor="user:9001", suspended_on="2026-11-22")
     assert (await store.banks.level("cq-jiangbei-2024", bank.id)).suspended_on == "2026-11-22"
-    await store.programs.set_fund_resumed("cq-jiangbei-2024", True, actor="user:9001")
-    assert await store.programs.fund_resumed("cq-jiangbei-2024")
+    await store.programs.record_fund_decision("cq-jiangbei-2024", "resume", 600_000_000, "三局纪要", actor="user:9001")
+    assert (await store.programs.fund_decision("cq-jiangbei-2024")).kind == "resume"
     actions = [e.action for e in await store.audit.latest(2)]
     assert actions == ["fund.resume", "bank.level"]
 

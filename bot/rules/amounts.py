@@ -81,14 +81,14 @@ def parse_amount(raw: str, *, allow_zero: bool = False) -> Decimal:
     if text.startswith("+"):
         text = text[1:]
     value = _number(_drop_thousands_separators(text, raw), raw)
+    if value > MAX_AMOUNT:
+        raise AmountError("too_large", raw)
     if value != value.quantize(FEN):
         raise AmountError("too_precise", raw)
     if value < 0:
         raise AmountError("negative", raw)
     if value == 0 and not allow_zero:
         raise AmountError("zero", raw)
-    if value > MAX_AMOUNT:
-        raise AmountError("too_large", raw)
     return value.quantize(FEN)
 
 

@@ -88,15 +88,16 @@ class RecoveryReturn:
 
 
 def recovery_return(pack: PolicyPack, recovered: Decimal, fund_paid: Decimal, principal_loss: Decimal,
-                    received_on: date) -> RecoveryReturn:
+                    received_on: date, already_returned: Decimal = ZERO) -> RecoveryReturn:
     """第十八条: money recovered is returned "按照获得补偿的比例" (the fund's paid share of the loss)
-    within 30 days of its receipt; the 30th day is still in time."""
+    within 30 days of its receipt; the 30th day is still in time. A return never exceeds what the fund
+    paid on the claim less what was already returned: the fund gets its compensation back, not more."""
     recovery = require_program(pack).recovery
-    if principal_loss <= 0 or recovered < 0 or fund_paid < 0:
+    if principal_loss <= 0 or recovered < 0 or fund_paid < 0 or already_returned < 0:
         raise ValueError("amounts must be positive")
     share = fund_paid / principal_loss if recovery.pro_rata.value else Decimal(1)
     return RecoveryReturn(
-        amount=floor_fen(recovered * share),
+        amount=min(floor_fen(recovered * share), max(fund_paid - already_returned, ZERO)),
         share=share,
         deadline=received_on + timedelta(days=recovery.return_days.value),
     )

@@ -1,12 +1,15 @@
 """The fund's maximum payment for a claim, the other parties' parts, and whether the claim is admissible.
 
-Jiangbei: 第十一条 (tiers by principal, per-claim and per-enterprise-per-year caps, only the IP-pledged part
-of a mixed loan), 第十四条 (insurer's minimum share), 第十七条 (60 days overdue), 第十九条 (pause at the
-cumulative level). Other programs' shapes come from their packs (see `bot.rules.policy`).
+Jiangbei: 第三条 (the fund's size bounds what it can still pay), 第十一条 (tiers by principal, per-claim and
+per-enterprise-per-year caps, only the IP-pledged part of a mixed loan, the two risk-sharing mechanisms:
+fund + bank, or fund + bank + insurer), 第十四条 (insurer's minimum share), 第十七条 (60 days overdue),
+第十九条 (pause at the cumulative level until the bureaus resume). Other programs' shapes come from their
+packs (see `bot.rules.policy`).
 """
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Literal
 
 from bot.rules.money import ZERO, ceiling_fen, floor_fen
 from bot.rules.policy import Payer, PolicyPack, Program
@@ -26,20 +29,35 @@ class InvalidClaimInput(ValueError):
 
 
 @dataclass(frozen=True)
+class FundDecision:
+    """第十九条: the bureaus' last recorded decision on the fund, and the cumulative compensation when made."""
+
+    kind: Literal["pause", "resume"]
+    paid_at: Decimal
+
+
+@dataclass(frozen=True)
 class ClaimFacts:
-    """What is known about a loss. ``None`` means "not given, not checked"."""
+    """What is known about a loss. ``None`` means "not given, not checked".
+
+    ``paid_to_enterprise_this_year`` is what the enterprise's other claims of the year hold (filed, approved
+    or paid); ``fund_balance`` what the fund can still pay (第三条: size − paid + returned − approved and
+    not yet paid); ``ip_loss`` the IP-pledged part's own loss where the bank knows it."""
 
     loan_principal: Decimal
     principal_loss: Decimal
     overdue_days: int | None = None
     npl_class: str | None = None
     ip_pledged_principal: Decimal | None = None
+    ip_loss: Decimal | None = None
     paid_to_enterprise_this_year: Decimal = ZERO
     fund_paid_cumulative: Decimal = ZERO
-    fund_resumed: bool = False
+    fund_decision: FundDecision | None = None
+    fund_balance: Decimal | None = None
     program_paid_this_year: Decimal = ZERO
     enterprise_principal_covered: Decimal = ZERO
     ip_type: str | None = None
+    has_insurer: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -68,11 +86,19 @@ def tier_ratio(payer: Payer, principal: Decimal) -> Decimal:
     raise AssertionError("tiers cover every principal (checked by the schema)")
 
 
-def fund_is_paused(program: Program, cumulative_paid: Decimal, resumed: bool = False) -> bool:
-    """第十九条: new compensation stops once the cumulative amount reaches the level (含600万),
-    until the bureaus decide to resume."""
+def fund_is_paused(program: Program, cumulative_paid: Decimal, decision: FundDecision | None = None) -> bool:
+    """第十九条: new compensation stops once the cumulative amount reaches the level (含600万), until the
+    bureaus decide to resume. A recorded pause holds until a resume; a resume made at or above the level
+    lifts it for good (what is paid afterwards still counts towards 第三条's balance); a resume made
+    below the level (after a pause by decision) leaves the level in force."""
+    if decision is not None and decision.kind == "pause":
+        return True
     level = program.fund.pause_at_cumulative
-    return level is not None and cumulative_paid >= level.value and not resumed
+    if level is None:
+        return False
+    if decision is not None and decision.paid_at >= level.value:
+        return False
+    return cumulative_paid >= level.value
 
 
 def claim_trigger_met(program: Program, overdue_days: int | None, npl_class: str | None) -> bool | None:
@@ -104,10 +130,11 @@ def _covered(pack: PolicyPack, facts: ClaimFacts, reasons: list[Reason]) -> tupl
             reasons.append(Reason("ip_share_below_minimum", pack.id, comp.min_ip_share.article,
                                   {"share": share, "minimum": comp.min_ip_share.value}))
         if comp.ip_part_only is not None and comp.ip_part_only.value:
-            loss = loss * share
+            loss = loss * share if facts.ip_loss is None else facts.ip_loss
             principal = ip
             reasons.append(Reason("ip_part_only", pack.id, comp.ip_part_only.article,
-                                  {"ip_principal": ip, "share": share}))
+                                  {"ip_principal": ip, "share": share, "principal": facts.loan_principal,
+                                   "ip_loss": loss, "ip_loss_given": facts.ip_loss is not None}))
     cap = comp.covered_principal_per_loan
     if cap is not None and principal > cap.value:
         loss = loss * cap.value / principal
@@ -132,8 +159,10 @@ def compute_compensation(pack: PolicyPack, facts: ClaimFacts) -> CompensationRes
     """The ceiling of the fund's payment for one claim, with every reason cited.
 
     第十一条: the fund pays "不高于" 30% of the principal loss for a loan under 5,000,000 and 20% from
-    5,000,000 up, at most 1,500,000 a claim and 1,500,000 per enterprise per year; 第十四条: the insurer
-    bears at least 40%; the bank the rest. 第十七条 and 第十九条 decide whether the claim is admissible.
+    5,000,000 up, at most 1,500,000 a claim and 1,500,000 per enterprise per year; 第三条: never more than
+    the fund still holds; 第十四条: where the loan has an insurer it bears at least 40% of the covered
+    loss, and the bank the rest (without one, 第十一条's first mechanism: fund and bank). 第十七条 and
+    第十九条 decide whether the claim is admissible.
     """
     program = require_program(pack)
     comp = program.compensation
@@ -143,6 +172,11 @@ def compute_compensation(pack: PolicyPack, facts: ClaimFacts) -> CompensationRes
         raise InvalidClaimInput("loss_exceeds_principal")
     if facts.ip_pledged_principal is not None and not ZERO < facts.ip_pledged_principal <= facts.loan_principal:
         raise InvalidClaimInput("ip_principal_out_of_range")
+    if facts.ip_loss is not None:
+        if facts.ip_pledged_principal is None:
+            raise InvalidClaimInput("ip_loss_without_ip_part")
+        if not ZERO < facts.ip_loss <= min(facts.principal_loss, facts.ip_pledged_principal):
+            raise InvalidClaimInput("ip_loss_out_of_range")
 
     reasons: list[Reason] = []
     eligible = True
@@ -157,7 +191,8 @@ def compute_compensation(pack: PolicyPack, facts: ClaimFacts) -> CompensationRes
         amount = loss * payer_ratio
         reasons.append(Reason("tier_ratio", pack.id, payer.article,
                               {"payer": payer.label, "payer_en": payer.label_en, "principal": principal,
-                               "ratio": payer_ratio, "ceiling": comp.ratio_is_ceiling}))
+                               "ratio": payer_ratio, "ceiling": comp.ratio_is_ceiling,
+                               "covered_part": principal != facts.loan_principal}))
         if payer.per_claim_cap is not None and amount > payer.per_claim_cap.value:
             amount = payer.per_claim_cap.value
             capped_by = "per_claim"
@@ -187,6 +222,18 @@ def compute_compensation(pack: PolicyPack, facts: ClaimFacts) -> CompensationRes
             reasons.append(Reason(f"{code}_cap", pack.id, cap.article,
                                   {"cap": cap.value, "paid": already, "remaining": remaining}))
 
+    if facts.fund_balance is not None:
+        remaining = max(facts.fund_balance, ZERO)
+        if remaining == 0:
+            eligible = False
+            reasons.append(Reason("fund_exhausted", pack.id, program.fund.size.article,
+                                  {"size": program.fund.size.value}))
+        elif fund > remaining:
+            fund = remaining
+            capped_by = "fund_balance"
+            reasons.append(Reason("fund_balance_cap", pack.id, program.fund.size.article,
+                                  {"size": program.fund.size.value, "remaining": remaining}))
+
     if ip_type_eligible(program, facts.ip_type) is False:
         eligible = False
         reasons.append(Reason("ip_type_not_eligible", pack.id, program.eligible_ip_types.article,
@@ -202,23 +249,30 @@ def compute_compensation(pack: PolicyPack, facts: ClaimFacts) -> CompensationRes
         eligible &= triggered
 
     if program.fund.pause_at_cumulative is not None:
-        paused = fund_is_paused(program, facts.fund_paid_cumulative, facts.fund_resumed)
-        if paused:
+        if fund_is_paused(program, facts.fund_paid_cumulative, facts.fund_decision):
             eligible = False
             reasons.append(Reason("fund_paused", pack.id, program.fund.pause_at_cumulative.article,
-                                  {"paid": facts.fund_paid_cumulative, "level": program.fund.pause_at_cumulative.value}))
+                                  {"paid": facts.fund_paid_cumulative, "level": program.fund.pause_at_cumulative.value,
+                                   "by_decision": facts.fund_decision is not None
+                                   and facts.fund_decision.kind == "pause"}))
 
     fund = ceiling_fen(fund if eligible else ZERO)
     if not eligible:
         capped_by = None
     parts = {"fund": fund}
+    base_kind = "ip_part" if loss != facts.principal_loss else "loss"
     for share in comp.shares:
+        if share.optional and facts.has_insurer is False:
+            reasons.append(Reason("share_absent", pack.id, comp.article,
+                                  {"party": share.label, "party_en": share.label_en}))
+            continue
         if share.ratio is not None:
             parts[share.party] = ceiling_fen(loss * share.ratio)
         elif share.min_ratio is not None:
             parts[share.party] = floor_fen(loss * share.min_ratio)
             reasons.append(Reason("share_min", pack.id, share.article,
-                                  {"party": share.label, "party_en": share.label_en, "ratio": share.min_ratio}))
+                                  {"party": share.label, "party_en": share.label_en, "ratio": share.min_ratio,
+                                   "base": ceiling_fen(loss), "base_kind": base_kind}))
     remainder_party = next((s.party for s in comp.shares if s.remainder), None)
     if remainder_party is not None:
         parts[remainder_party] = max(facts.principal_loss - sum(parts.values()), ZERO)

@@ -11,7 +11,7 @@ from datetime import date
 from decimal import ROUND_DOWN, Decimal
 from typing import Literal, Protocol
 
-from bot.rules.compensation import fund_is_paused
+from bot.rules.compensation import FundDecision, fund_is_paused
 from bot.rules.money import ZERO
 from bot.rules.policy import Program
 
@@ -65,14 +65,14 @@ def bank_exposure(program: Program, issued: Decimal, overdue: Decimal) -> BankEx
     return BankExposure(issued=issued, overdue=overdue, ratio=ratio, level=bank_level(program, issued, overdue))
 
 
-def fund_status(program: Program, cumulative_paid: Decimal, resumed: bool = False) -> FundStatus:
-    """第三条 (size) and 第十九条 (pause at the cumulative level)."""
+def fund_status(program: Program, cumulative_paid: Decimal, decision: FundDecision | None = None) -> FundStatus:
+    """第三条 (size) and 第十九条 (pause at the cumulative level, and the bureaus' decisions)."""
     pause = program.fund.pause_at_cumulative
     return FundStatus(
         size=program.fund.size.value,
         paid=cumulative_paid,
         pause_level=pause.value if pause else None,
-        paused=fund_is_paused(program, cumulative_paid, resumed),
+        paused=fund_is_paused(program, cumulative_paid, decision),
     )
 
 

@@ -96,6 +96,8 @@ class Share(_Strict):
     ratio: Ratio | None = Field(default=None, ge=0, le=1)
     min_ratio: Ratio | None = Field(default=None, ge=0, le=1)
     remainder: bool = False
+    optional: bool = Field(default=False, description="the party shares only where the loan has one "
+                                                       "(Jiangbei 第十一条: with or without an insurer)")
     article: str
 
     @model_validator(mode="after")
@@ -162,6 +164,8 @@ class Recovery(_Strict):
 class Fund(_Strict):
     size: Cited[Decimal]
     pause_at_cumulative: Cited[Decimal] | None = None
+    pause_keeps_agreed_sharing: Cited[bool] | None = Field(
+        default=None, description="during a pause, loans already made keep the risk sharing of their agreement")
 
 
 class Choice(_Strict):
@@ -183,6 +187,8 @@ class Option(_Strict):
     value: str
     label: str
     label_en: str
+    ip_type: str | None = Field(default=None, description="the pledge this answer names (patent+trademark): "
+                                                          "its outcome comes from eligible_ip_types")
     outcome: Outcome = "ok"
     stop: bool = Field(default=False, description="this answer ends the check at once")
     article: str | None = None

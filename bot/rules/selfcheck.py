@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.rules.compensation import require_program
-from bot.rules.policy import Option, PolicyPack, Question
+from bot.rules.compensation import ip_type_eligible, require_program
+from bot.rules.policy import Option, PolicyPack, Program, Question
 from bot.rules.reasons import Reason
 
 Verdict = Literal["eligible", "not_eligible", "needs_review"]
@@ -40,6 +40,15 @@ def chosen_option(question: Question, answer: str) -> Option:
     raise InvalidAnswer(question.id, answer)
 
 
+def option_outcome(program: Program, question: Question, option: Option) -> tuple[str, str]:
+    """The outcome of an answer and the article it cites. An answer naming a pledge is judged by the same
+    rule as a claim (第二条, ``ip_type_eligible``), so the self-check and the claim never disagree."""
+    if option.ip_type is not None:
+        eligible = ip_type_eligible(program, option.ip_type)
+        return ("ok" if eligible else "fail"), program.eligible_ip_types.article
+    return option.outcome, option.article or question.article
+
+
 def next_question(pack: PolicyPack, answers: Mapping[str, str]) -> Question | None:
     """The first unanswered question, or ``None`` when all are answered or an answer stopped the check."""
     for question in require_program(pack).selfcheck:
@@ -56,16 +65,18 @@ def evaluate(pack: PolicyPack, answers: Mapping[str, str]) -> SelfCheckResult:
     reasons: list[Reason] = []
     worst = "ok"
     stopped_at = None
-    for question in require_program(pack).selfcheck:
+    program = require_program(pack)
+    for question in program.selfcheck:
         if question.id not in answers:
             break
         option = chosen_option(question, answers[question.id])
+        outcome, article = option_outcome(program, question, option)
         reasons.append(Reason(
-            f"selfcheck_{option.outcome}", pack.id, option.article or question.article,
+            f"selfcheck_{outcome}", pack.id, article,
             {"question": question.text, "question_en": question.text_en,
              "answer": option.label, "answer_en": option.label_en},
         ))
-        worst = max(worst, option.outcome, key=_WORST.__getitem__)
+        worst = max(worst, outcome, key=_WORST.__getitem__)
         if option.stop:
             stopped_at = question.id
             break

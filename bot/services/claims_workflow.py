@@ -1,8 +1,11 @@
-"""Filing and moving compensation claims (Jiangbei 第十一、十二、十七、十八、十九条).
+"""Filing and moving compensation claims (Jiangbei 第三、十一、十二、十七、十八、十九条).
 
-The rules decide admissibility and the ceiling (stored with the claim) and which transitions an actor may
-make; this module records each change through the store and says who must hear of it: the bank's
-officers and the enterprise's bound chats for every change, staff for what waits on them."""
+The rules decide admissibility and the ceiling and which transitions an actor may make; the ledger
+(`bot.services.ledger`) supplies the room left by the enterprise's other claims, the fund's balance and its
+pause. A claim is assessed at filing, again at approval and again at payment, each time inside the
+transaction that records the change, and the reasons shown with the amount are stored with it. This module
+also says who must hear of each change: the bank's officers and the enterprise's bound chats, and staff for
+what waits on them."""
 
 from dataclasses import dataclass, field
 from datetime import date
@@ -13,9 +16,10 @@ from bot.rules.compensation import ClaimFacts, CompensationResult, InvalidClaimI
 from bot.rules.money import ZERO, from_fen, to_fen
 from bot.rules.monitoring import covered_despite_suspension
 from bot.rules.policy import PolicyPack
-from bot.rules.reasons import Reason
+from bot.rules.reasons import Reason, reasons_from_json, reasons_to_json
+from bot.services import ledger
 from bot.services.container import Services
-from bot.services.monitoring import FUND_PAUSED, check_fund, pending_suspensions
+from bot.services.monitoring import check_fund, pending_suspensions
 from bot.services.notify import Notification, to_all
 from bot.store.banks import Bank
 from bot.store.claims import Claim, NewClaim
@@ -27,12 +31,14 @@ STAFF_ROLE = {"start_review": "fund_manager", "approve": "bureau", "reject": "fu
 
 
 class ClaimRefused(Exception):
-    """``code``: unknown_loan, claim_exists, not_admissible, loss_exceeds_principal, amount_above_ceiling, ..."""
+    """``code``: unknown_loan, claim_exists, not_admissible, loss_exceeds_principal, amount_above_ceiling,
+    ceiling_changed (the room shrank since filing: ``ceiling`` is the new one), cannot_pay, ..."""
 
-    def __init__(self, code: str, reasons: list[Reason] | None = None):
+    def __init__(self, code: str, reasons: list[Reason] | None = None, ceiling: Decimal | None = None):
         super().__init__(code)
         self.code = code
         self.reasons = reasons or []
+        self.ceiling = ceiling
 
 
 @dataclass(frozen=True)
@@ -51,22 +57,17 @@ class Assessment:
 
 async def assess(services: Services, pack: PolicyPack, bank: Bank, loan_id: str, loss: Decimal,
                  today: date) -> Assessment:
-    """What the rules say of a claim on this loan for this loss, with the facts from the store."""
+    """What the rules say of a claim on this loan for this loss, with the facts from the store and the ledger."""
     store = services.store
     loan = await store.loans.latest_loan(pack.id, bank.id, loan_id)
     if loan is None:
         raise ClaimRefused("unknown_loan")
     if await store.claims.open_for_loan(pack.id, bank.id, loan_id):
         raise ClaimRefused("claim_exists")
-    facts = ClaimFacts(
-        loan_principal=from_fen(loan.principal_fen), principal_loss=loss, overdue_days=loan.overdue_days,
-        ip_pledged_principal=None if loan.ip_pledged_principal_fen is None else from_fen(loan.ip_pledged_principal_fen),
-        paid_to_enterprise_this_year=from_fen(await store.claims.paid_to_enterprise_fen(pack.id, loan.credit_code,
-                                                                                       today.year)),
-        fund_paid_cumulative=from_fen(await store.claims.total_paid_fen(pack.id)),
-        fund_resumed=await store.programs.fund_resumed(pack.id),
-        ip_type=loan.ip_type,
-    )
+    facts = await ledger.claim_facts(
+        store, pack, credit_code=loan.credit_code, principal_fen=loan.principal_fen, loss_fen=to_fen(loss),
+        overdue_days=loan.overdue_days, ip_pledged_principal_fen=loan.ip_pledged_principal_fen, ip_type=loan.ip_type,
+        has_insurer=bool(loan.insurer), year=today.year)
     try:
         result = compute_compensation(pack, facts)
     except InvalidClaimInput as exc:
@@ -80,9 +81,21 @@ async def assess(services: Services, pack: PolicyPack, bank: Bank, loan_id: str,
     return Assessment(pack, bank, loan, loss, result, reasons)
 
 
+async def estimate(services: Services, pack: PolicyPack, loan: Decimal, loss: Decimal, overdue_days: int | None,
+                   paid_this_year: Decimal) -> CompensationResult:
+    """/estimate: the rules on what the enterprise typed, with the fund's real balance and pause."""
+    position = await ledger.fund_position(services.store, pack)
+    facts = ClaimFacts(loan_principal=loan, principal_loss=loss, overdue_days=overdue_days,
+                       paid_to_enterprise_this_year=paid_this_year, fund_paid_cumulative=position.paid,
+                       fund_decision=position.decision, fund_balance=position.balance)
+    return compute_compensation(pack, facts)
+
+
 def _claim_params(services: Services, claim: Claim, **extra) -> dict:
     return {"claim_no": claim.claim_no, "loan_id": claim.loan_id, "enterprise": claim.enterprise,
             "status": claim.status, "ceiling": from_fen(claim.ceiling_fen), "loss": from_fen(claim.loss_fen),
+            "principal": from_fen(claim.principal_fen),
+            "ip_principal": None if claim.ip_pledged_principal_fen is None else from_fen(claim.ip_pledged_principal_fen),
             "approved": None if claim.approved_fen is None else from_fen(claim.approved_fen),
             "paid": None if claim.paid_fen is None else from_fen(claim.paid_fen),
             "program": services.packs[claim.program_id].meta, **extra}
@@ -123,26 +136,20 @@ async def _notify(services: Services, claim: Claim, action: str, staff_too: bool
     return notes
 
 
-def ceiling_reasons(pack: PolicyPack, claim: Claim) -> list[Reason]:
-    """Why the stored ceiling is what it is: the rules run again on the claim's own figures."""
-    facts = ClaimFacts(loan_principal=from_fen(claim.principal_fen), principal_loss=from_fen(claim.loss_fen),
-                       overdue_days=claim.overdue_days)
-    return compute_compensation(pack, facts).reasons
-
-
 async def review_queue(services: Services, staff_chat: int) -> list[Notification]:
     """The review desk for one staff chat: claims waiting for staff (oldest first) with their ceiling's
     reasons, pending suspension approvals, and the fund's pause."""
     store = services.store
     notes: list[Notification] = []
     for claim in await store.claims.in_status(("filed", "under_review", "approved", "recovery_open")):
-        pack = services.packs[claim.program_id]
-        params = _claim_params(services, claim, action="review", reasons=ceiling_reasons(pack, claim))
+        params = _claim_params(services, claim, action="review", reasons=reasons_from_json(claim.reasons))
         notes.append(Notification(staff_chat, "claim_notices", "for_review", params, staff_buttons(claim)))
     for pack in services.programs:
         notes += await pending_suspensions(services, pack, staff_chat)
-        if await store.alerts.open_alerts(pack.id, FUND_PAUSED):
-            notes.append(Notification(staff_chat, "alerts", "fund_paused_desk", {"program": pack.meta},
+        position = await ledger.fund_position(store, pack)
+        if position.paused:
+            notes.append(Notification(staff_chat, "alerts", "fund_paused_desk",
+                                      {"program": pack.meta, "paid": position.paid, "level": position.pause_level},
                                       ((("btn_resume", ("fund", "resume", pack.id)),),)))
     return notes
 
@@ -155,48 +162,89 @@ async def ask_bank(services: Services, claim_no: str, question: str, actor: str)
                                                                  "question": question})
 
 
-async def file_claim(services: Services, assessment: Assessment, actor: str) -> tuple[Claim, list[Notification]]:
-    """第十七条: the bank applies; only an admissible claim is filed, its ceiling stored with it."""
-    if not assessment.admissible:
-        raise ClaimRefused("not_admissible", assessment.reasons)
-    loan = assessment.loan
-    claim = await services.store.claims.file(NewClaim(
-        assessment.pack.id, assessment.bank.id, loan.loan_id, loan.credit_code, loan.enterprise, loan.principal_fen,
-        to_fen(assessment.loss), loan.overdue_days, to_fen(assessment.result.fund)), actor)
+async def file_claim(services: Services, pack: PolicyPack, bank: Bank, loan_id: str, loss: Decimal, today: date,
+                     actor: str) -> tuple[Claim, list[Notification]]:
+    """第十七条: the bank applies. Assessed again at the moment of filing, inside the transaction that files
+    it, so two claims filed at once cannot both take the same room; only an admissible claim is filed, its
+    ceiling and the reasons for it stored with it."""
+    async with services.store.atomic():
+        assessment = await assess(services, pack, bank, loan_id, loss, today)
+        if not assessment.admissible:
+            raise ClaimRefused("not_admissible", assessment.reasons)
+        loan = assessment.loan
+        claim = await services.store.claims.file(NewClaim(
+            pack.id, bank.id, loan.loan_id, loan.credit_code, loan.enterprise, loan.principal_fen, to_fen(loss),
+            loan.overdue_days, to_fen(assessment.result.fund), loan.ip_pledged_principal_fen, loan.ip_type,
+            bool(loan.insurer), reasons_to_json(assessment.reasons)), actor)
     return claim, await _notify(services, claim, "file", staff_too=True)
+
+
+async def _approve(services: Services, pack: PolicyPack, claim: Claim, amount: Decimal | None, today: date,
+                   actor: str) -> dict:
+    """第十一条 at approval: the ceiling recomputed against the room left now. When it shrank since filing,
+    the new ceiling and its reasons are stored and staff are shown them before anything is approved."""
+    result = await ledger.reassess(services.store, pack, claim, today)
+    if not result.eligible:
+        return {"refused": ClaimRefused("not_admissible", result.reasons)}
+    ceiling = min(result.fund, from_fen(claim.ceiling_fen))
+    if ceiling < from_fen(claim.ceiling_fen):
+        await services.store.claims.reassess(claim.claim_no, to_fen(ceiling), reasons_to_json(result.reasons), actor)
+        return {"refused": ClaimRefused("ceiling_changed", result.reasons, ceiling)}
+    amount = ceiling if amount is None else amount
+    if not approved_amount_allowed(amount, ceiling):
+        return {"refused": ClaimRefused("amount_above_ceiling", ceiling=ceiling)}
+    return {"approved_fen": to_fen(amount), "reasons": reasons_to_json(result.reasons)}
+
+
+async def _pay(services: Services, pack: PolicyPack, claim: Claim, today: date) -> dict:
+    """第三条、第十九条 at payment: nothing is paid while the fund is paused or beyond what it holds."""
+    result = await ledger.reassess(services.store, pack, claim, today)
+    if not result.eligible or claim.approved_fen > to_fen(result.fund):
+        return {"refused": ClaimRefused("cannot_pay", result.reasons, result.fund)}
+    return {"paid_fen": claim.approved_fen, "paid_on": today.isoformat()}
+
+
+async def _record(services: Services, pack: PolicyPack, claim: Claim, action: str, target: str, changes: dict,
+                  amount: Decimal | None, today: date, actor: str) -> dict:
+    """Write the change the rules and the ledger allowed; what the notices need to say of it."""
+    store = services.store
+    if action == "report_recovery":
+        if amount is None or amount <= ZERO:
+            raise ClaimRefused("amount_required")
+        back = recovery_return(pack, amount, from_fen(claim.paid_fen), from_fen(claim.loss_fen), today,
+                               from_fen(await store.claims.returns_owed_fen(claim.id)))
+        await store.claims.add_recovery(claim.claim_no, to_fen(amount), to_fen(back.amount), today, back.deadline,
+                                        actor)
+        return {"recovered": amount, "to_return": back.amount, "deadline": back.deadline.isoformat(),
+                "article": pack.program.recovery.return_days.article}
+    if action == "confirm_return":
+        await store.claims.confirm_return(claim.claim_no, today, actor)
+    else:
+        await store.claims.transition(claim.claim_no, claim.status, target, actor, action, **changes)
+    return {}
 
 
 async def act(services: Services, claim_no: str, action: str, *, actor_role: str, actor: str, today: date,
               amount: Decimal | None = None, note: str | None = None) -> tuple[Claim, list[Notification]]:
-    """Apply one lifecycle action (the rules check the state and the actor) and say who hears of it."""
+    """Apply one lifecycle action (the rules check the state and the actor; the ledger checks the money, in
+    the same transaction as the change) and say who hears of it."""
     store = services.store
-    claim = await store.claims.get(claim_no)
-    if claim is None:
-        raise ClaimRefused("unknown_claim")
-    transition = apply_transition(claim.status, action, actor_role)
-    pack = services.packs[claim.program_id]
-    changes: dict = {}
-    extra: dict = {}
-    if action == "approve":
-        amount = from_fen(claim.ceiling_fen) if amount is None else amount
-        if not approved_amount_allowed(amount, from_fen(claim.ceiling_fen)):
-            raise ClaimRefused("amount_above_ceiling")
-        changes["approved_fen"] = to_fen(amount)
-    elif action == "reject":
-        changes["note"] = note
-    elif action == "mark_paid":
-        changes.update(paid_fen=claim.approved_fen, paid_on=today.isoformat())
-    if action == "report_recovery":
-        if amount is None or amount <= ZERO:
-            raise ClaimRefused("amount_required")
-        back = recovery_return(pack, amount, from_fen(claim.paid_fen), from_fen(claim.loss_fen), today)
-        await store.claims.add_recovery(claim_no, to_fen(amount), to_fen(back.amount), today, back.deadline, actor)
-        extra = {"recovered": amount, "to_return": back.amount, "deadline": back.deadline.isoformat(),
-                 "article": pack.program.recovery.return_days.article}
-    elif action == "confirm_return":
-        await store.claims.confirm_return(claim_no, today, actor)
-    else:
-        await store.claims.transition(claim_no, claim.status, transition.target, actor, action, **changes)
+    async with store.atomic():
+        claim = await store.claims.get(claim_no)
+        if claim is None:
+            raise ClaimRefused("unknown_claim")
+        transition = apply_transition(claim.status, action, actor_role)
+        pack = services.packs[claim.program_id]
+        changes: dict = {"note": note} if action == "reject" else {}
+        if action == "approve":
+            changes = await _approve(services, pack, claim, amount, today, actor)
+        elif action == "mark_paid":
+            changes = await _pay(services, pack, claim, today)
+        refused = changes.pop("refused", None)
+        if refused is None:
+            extra = await _record(services, pack, claim, action, transition.target, changes, amount, today, actor)
+    if refused is not None:
+        raise refused
     claim = await store.claims.get(claim_no)
     staff_too = action in ("report_recovery", "withdraw") or bool(staff_buttons(claim))
     notes = await _notify(services, claim, action, staff_too, note=note, **extra)

@@ -7,17 +7,17 @@ open requests live in the store, so neither a second run nor a restart sends any
 from dataclasses import dataclass
 from datetime import date
 
-from bot.rules.money import from_fen
+from bot.rules.money import from_fen, to_fen
 from bot.rules.claims import END_STATES, return_is_late
-from bot.rules.monitoring import BankBook, bank_exposure, fund_status, level_change
+from bot.rules.monitoring import BankBook, bank_exposure, level_change
 from bot.rules.policy import PolicyPack
+from bot.services import ledger
 from bot.services.container import Services
 from bot.services.notify import Notification, to_all
 from bot.store.claims import Claim
 from bot.store.loans import BankTotals, LoanRecord
 
 SUSPEND_REQUEST = "suspend_request"
-FUND_PAUSED = "fund_paused"
 #: Days before a recovery-return deadline on which the bank is reminded (operational, not a policy figure).
 REMINDER_DAYS = (7, 1, 0)
 ACTOR = "job:monitor"
@@ -146,34 +146,59 @@ async def decide_suspension(services: Services, alert_id: int, approve: bool, to
     return to_all(services.settings.staff_ids, "alerts", "suspension_declined", params)
 
 
+async def fund_position(services: Services, pack: PolicyPack) -> ledger.FundPosition:
+    """第三条、第十九条: where the fund stands now."""
+    return await ledger.fund_position(services.store, pack)
+
+
+class FundDecisionRefused(Exception):
+    """A pause or resume that would change nothing: ``code`` is ``already_paused`` or ``not_paused``."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def _fund_params(pack: PolicyPack, position: ledger.FundPosition, **extra) -> dict:
+    fund = pack.program.fund
+    keeps = fund.pause_keeps_agreed_sharing
+    return {"program": pack.meta, "paid": position.paid, "level": position.pause_level,
+            "balance": position.balance, "size": position.size,
+            "article": fund.pause_at_cumulative.article if fund.pause_at_cumulative else fund.size.article,
+            "keeps_sharing_article": keeps.article if keeps is not None and keeps.value else None, **extra}
+
+
 async def check_fund(services: Services, pack: PolicyPack) -> list[Notification]:
-    """第十九条: once the cumulative compensation reaches the pause level, new claims stop and every
-    bank and staff are told, once."""
+    """第十九条: once the cumulative compensation reaches the pause level, new claims stop; the pause is
+    recorded as a decision of the system and every bank and staff are told, once."""
     store = services.store
-    paid = from_fen(await store.claims.total_paid_fen(pack.id))
-    status = fund_status(pack.program, paid, await store.programs.fund_resumed(pack.id))
-    if not status.paused or await store.alerts.open_alerts(pack.id, FUND_PAUSED):
+    position = await ledger.fund_position(store, pack)
+    if not position.paused or (position.decision is not None and position.decision.kind == "pause"):
         return []
-    await store.alerts.raise_alert(pack.id, FUND_PAUSED, ACTOR)
-    return await _fund_notice(services, pack, "fund_paused", paid=paid, level=status.pause_level,
-                              article=pack.program.fund.pause_at_cumulative.article)
+    record = await store.programs.record_fund_decision(pack.id, "pause", to_fen(position.paid), None, ACTOR)
+    return await _fund_notice(services, pack, "fund_paused", _fund_params(pack, position, record=record))
 
 
-async def _fund_notice(services: Services, pack: PolicyPack, macro: str, **params) -> list[Notification]:
+async def _fund_notice(services: Services, pack: PolicyPack, macro: str, params: dict) -> list[Notification]:
     officers = []
     for bank in await services.store.banks.all():
         officers += await services.store.banks.officers(bank.id)
-    return to_all(officers + services.settings.staff_ids, "alerts", macro,
-                  {"program": pack.meta, **params})
+    return to_all(officers + services.settings.staff_ids, "alerts", macro, params)
 
 
-async def resume_fund(services: Services, pack: PolicyPack, actor: str) -> list[Notification]:
-    """第十九条: the bureaus resume compensation once risk is under control."""
+async def decide_fund(services: Services, pack: PolicyPack, kind: str, note: str | None,
+                      actor: str) -> list[Notification]:
+    """第十九条: the bureaus pause the fund or resume it once risk is under control. Recorded (who, when,
+    the document or note) and announced once; refused when it would change nothing. A resume keeps the
+    history: what was paid still counts towards the fund's balance (第三条)."""
     store = services.store
-    await store.programs.set_fund_resumed(pack.id, True, actor)
-    for alert in await store.alerts.open_alerts(pack.id, FUND_PAUSED):
-        await store.alerts.resolve(alert.id, actor)
-    return await _fund_notice(services, pack, "fund_resumed")
+    async with store.atomic():
+        position = await ledger.fund_position(store, pack)
+        if position.paused == (kind == "pause"):
+            raise FundDecisionRefused("already_paused" if position.paused else "not_paused")
+        record = await store.programs.record_fund_decision(pack.id, kind, to_fen(position.paid), note, actor)
+    macro = "fund_paused" if kind == "pause" else "fund_resumed"
+    return await _fund_notice(services, pack, macro, _fund_params(pack, position, record=record))
 
 
 async def recovery_reminders(services: Services, pack: PolicyPack, today: date) -> list[Notification]:

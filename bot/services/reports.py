@@ -13,8 +13,9 @@ from matplotlib.figure import Figure
 from openpyxl import Workbook
 
 from bot.rules.money import from_fen
-from bot.rules.monitoring import BankBook, FundStatus, fund_status
+from bot.rules.monitoring import BankBook
 from bot.rules.policy import PolicyPack
+from bot.services import ledger
 from bot.services.container import Services
 from bot.services.monitoring import bank_books
 from bot.texts import TEXTS
@@ -34,7 +35,7 @@ BANK_COLUMNS = ("program", "bank", "report_date", "loans", "issued", "overdue", 
 class ProgramReport:
     pack: PolicyPack
     books: list[tuple[BankBook, str, str, str | None, int]]
-    fund: FundStatus
+    fund: ledger.FundPosition
 
 
 def cjk_font() -> str | None:
@@ -46,14 +47,11 @@ async def gather(services: Services) -> list[ProgramReport]:
     store = services.store
     reports = []
     for pack in services.programs:
-        program = pack.program
         rows = []
         for t, book in await bank_books(services, pack):
             told = await store.banks.level(pack.id, t.bank_id)
             rows.append((book, t.report_date, told.level, told.suspended_on, len(await store.banks.officers(t.bank_id))))
-        fund = fund_status(program, from_fen(await store.claims.total_paid_fen(pack.id)),
-                           await store.programs.fund_resumed(pack.id))
-        reports.append(ProgramReport(pack, rows, fund))
+        reports.append(ProgramReport(pack, rows, await ledger.fund_position(store, pack)))
     return reports
 
 

@@ -39,5 +39,9 @@ class Store:
     async def open(cls, path: Path | str, clock: Callable[[], datetime] = shanghai_now) -> "Store":
         return cls(await Database.open(path, clock))
 
+    def atomic(self):
+        """One transaction around several aggregates' reads and writes (the ledger's check and change)."""
+        return self.db.transaction()
+
     async def close(self) -> None:
         await self.db.close()

@@ -38,6 +38,12 @@ class AuditLog:
     def __init__(self, db: Database):
         self.db = db
 
+    async def of_entities(self, entities: tuple[str, ...]) -> list[AuditEntry]:
+        """Every row about these kinds of entity, oldest first (for replaying the ledger)."""
+        marks = ", ".join("?" * len(entities))
+        rows = await self.db.fetchall(f"SELECT * FROM audit WHERE entity IN ({marks}) ORDER BY id", entities)
+        return [_entry(r) for r in rows]
+
     async def latest(self, limit: int = 20, entity: str | None = None) -> list[AuditEntry]:
         sql = "SELECT * FROM audit"
         params: tuple = ()
@@ -45,9 +51,10 @@ class AuditLog:
             sql += " WHERE entity = ?"
             params = (entity,)
         rows = await self.db.fetchall(sql + " ORDER BY id DESC LIMIT ?", (*params, limit))
-        return [
-            AuditEntry(r["id"], r["at"], r["actor"], r["action"], r["entity"], r["entity_id"],
-                       json.loads(r["before"]) if r["before"] else None,
-                       json.loads(r["after"]) if r["after"] else None)
-            for r in rows
-        ]
+        return [_entry(r) for r in rows]
+
+
+def _entry(r) -> AuditEntry:
+    return AuditEntry(r["id"], r["at"], r["actor"], r["action"], r["entity"], r["entity_id"],
+                      json.loads(r["before"]) if r["before"] else None,
+                      json.loads(r["after"]) if r["after"] else None)

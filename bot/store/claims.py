@@ -22,6 +22,21 @@ class NewClaim:
     loss_fen: int
     overdue_days: int
     ceiling_fen: int
+    ip_pledged_principal_fen: int | None
+    ip_type: str | None
+    has_insurer: bool | None
+    #: The reasons shown with the ceiling, as `bot.rules.reasons.reasons_to_json` wrote them.
+    reasons: str
+
+
+@dataclass(frozen=True)
+class FundTotals:
+    """The fund's ledger in fen (第三条、第十九条): paid (gross, cumulative), returned to it (第十八条),
+    and approved but not yet paid."""
+
+    paid_fen: int
+    returned_fen: int
+    committed_fen: int
 
 
 @dataclass(frozen=True)
@@ -55,16 +70,19 @@ class StaleClaim(Exception):
 
 
 _CLAIM_FIELDS = [f.name for f in fields(Claim)]
-_UPDATABLE = {"approved_fen", "paid_fen", "paid_on", "note"}
+_UPDATABLE = {"approved_fen", "paid_fen", "paid_on", "note", "ceiling_fen", "reasons"}
 
 
 def _claim(row) -> Claim:
-    return Claim(*(row[name] for name in _CLAIM_FIELDS))
+    values = {name: row[name] for name in _CLAIM_FIELDS}
+    if values["has_insurer"] is not None:
+        values["has_insurer"] = bool(values["has_insurer"])
+    return Claim(**values)
 
 
 def _snapshot(claim: Claim) -> dict:
-    return {"status": claim.status, "approved_fen": claim.approved_fen, "paid_fen": claim.paid_fen,
-            "paid_on": claim.paid_on, "note": claim.note}
+    return {"status": claim.status, "ceiling_fen": claim.ceiling_fen, "approved_fen": claim.approved_fen,
+            "paid_fen": claim.paid_fen, "paid_on": claim.paid_on, "note": claim.note}
 
 
 class Claims:
@@ -76,10 +94,12 @@ class Claims:
         async with self.db.transaction() as tx:
             cur = await tx.execute(
                 "INSERT INTO claims (claim_no, program_id, bank_id, loan_id, credit_code, enterprise, principal_fen,"
-                " loss_fen, overdue_days, ceiling_fen, status, filed_at, updated_at)"
-                " VALUES ('', ?, ?, ?, ?, ?, ?, ?, ?, ?, 'filed', ?, ?)",
+                " loss_fen, overdue_days, ceiling_fen, ip_pledged_principal_fen, ip_type, has_insurer, reasons,"
+                " status, filed_at, updated_at)"
+                " VALUES ('', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'filed', ?, ?)",
                 (new.program_id, new.bank_id, new.loan_id, new.credit_code, new.enterprise, new.principal_fen,
-                 new.loss_fen, new.overdue_days, new.ceiling_fen, now, now),
+                 new.loss_fen, new.overdue_days, new.ceiling_fen, new.ip_pledged_principal_fen, new.ip_type,
+                 None if new.has_insurer is None else int(new.has_insurer), new.reasons, now, now),
             )
             claim_no = f"C{self.db.clock():%Y%m%d}{cur.lastrowid:05d}"
             await tx.execute("UPDATE claims SET claim_no = ? WHERE id = ?", (claim_no, cur.lastrowid))
@@ -115,7 +135,7 @@ class Claims:
             )
             if cur.rowcount != 1:
                 raise StaleClaim(claim_no)
-            after = {**_snapshot(before), **changes, "status": to_status}
+            after = {**_snapshot(before), **{k: v for k, v in changes.items() if k != "reasons"}, "status": to_status}
             await audit.record(tx, self.db, actor=actor, action=f"claim.{action}", entity="claim",
                                entity_id=claim_no, before=_snapshot(before), after=after)
         return await self.get(claim_no)
@@ -172,18 +192,58 @@ class Claims:
 
     async def total_paid_fen(self, program_id: str) -> int:
         """The fund's cumulative compensation (第十九条)."""
-        row = await self.db.fetchone(
-            "SELECT COALESCE(SUM(paid_fen), 0) AS total FROM claims WHERE program_id = ? AND paid_fen IS NOT NULL",
-            (program_id,))
-        return row["total"]
+        return (await self.fund_totals(program_id)).paid_fen
 
-    async def paid_to_enterprise_fen(self, program_id: str, credit_code: str, year: int) -> int:
-        """What the fund paid on this enterprise's loans in ``year`` (第十一条's annual cap)."""
+    async def fund_totals(self, program_id: str, exclude_claim_id: int | None = None) -> FundTotals:
+        """Paid, returned and committed for the fund; ``exclude_claim_id`` leaves one claim's commitment out
+        (the claim being approved or paid)."""
         row = await self.db.fetchone(
-            "SELECT COALESCE(SUM(paid_fen), 0) AS total FROM claims"
-            " WHERE program_id = ? AND credit_code = ? AND paid_fen IS NOT NULL AND substr(paid_on, 1, 4) = ?",
-            (program_id, credit_code, f"{year:04d}"))
-        return row["total"]
+            "SELECT COALESCE(SUM(paid_fen), 0) AS paid,"
+            " COALESCE(SUM(CASE WHEN status = 'approved' AND id IS NOT :exclude THEN approved_fen END), 0) AS committed"
+            " FROM claims WHERE program_id = :program", {"program": program_id, "exclude": exclude_claim_id})
+        returned = await self.db.fetchone(
+            "SELECT COALESCE(SUM(r.return_fen), 0) AS returned FROM recoveries r JOIN claims c ON c.id = r.claim_id"
+            " WHERE c.program_id = ? AND r.returned_on IS NOT NULL", (program_id,))
+        return FundTotals(row["paid"], returned["returned"], row["committed"])
+
+    async def held_for_enterprise_fen(self, program_id: str, credit_code: str, year: int,
+                                      exclude_claim_id: int | None = None) -> int:
+        """What the enterprise's claims hold of ``year``'s room (第十一条, per enterprise per year): the
+        ceiling of a claim filed or under review, the approved amount of one approved, and what was paid in
+        ``year``. A claim not yet paid counts towards the year it is assessed in."""
+        row = await self.db.fetchone(
+            "SELECT COALESCE(SUM(CASE"
+            "  WHEN paid_fen IS NOT NULL THEN CASE WHEN substr(paid_on, 1, 4) = :year THEN paid_fen ELSE 0 END"
+            "  WHEN status = 'approved' THEN approved_fen"
+            "  WHEN status IN ('filed', 'under_review') THEN ceiling_fen ELSE 0 END), 0) AS held"
+            " FROM claims WHERE program_id = :program AND credit_code = :code AND id IS NOT :exclude",
+            {"program": program_id, "code": credit_code, "year": f"{year:04d}", "exclude": exclude_claim_id})
+        return row["held"]
+
+    async def returns_owed_fen(self, claim_id: int) -> int:
+        """Every return already computed on the claim's recoveries (第十八条), returned or not."""
+        row = await self.db.fetchone("SELECT COALESCE(SUM(return_fen), 0) AS owed FROM recoveries WHERE claim_id = ?",
+                                     (claim_id,))
+        return row["owed"]
+
+    async def reassess(self, claim_no: str, ceiling_fen: int, reasons: str, actor: str) -> Claim:
+        """The ceiling shrank since filing (another claim or the fund took the room): store the new one with
+        the reasons that explain it, audited."""
+        before = await self.get(claim_no)
+        async with self.db.transaction() as tx:
+            await tx.execute("UPDATE claims SET ceiling_fen = ?, reasons = ?, updated_at = ? WHERE claim_no = ?",
+                             (ceiling_fen, reasons, self.db.now_iso(), claim_no))
+            await audit.record(tx, self.db, actor=actor, action="claim.reassess", entity="claim", entity_id=claim_no,
+                               before=_snapshot(before), after={**_snapshot(before), "ceiling_fen": ceiling_fen})
+        return await self.get(claim_no)
+
+    async def all_for_program(self, program_id: str) -> list[Claim]:
+        rows = await self.db.fetchall("SELECT * FROM claims WHERE program_id = ? ORDER BY id", (program_id,))
+        return [_claim(r) for r in rows]
+
+    async def recoveries_of(self, claim_id: int) -> list[Recovery]:
+        rows = await self.db.fetchall("SELECT * FROM recoveries WHERE claim_id = ? ORDER BY id", (claim_id,))
+        return [Recovery(*(r[f.name] for f in fields(Recovery))) for r in rows]
 
     async def add_recovery(self, claim_no: str, recovered_fen: int, return_fen: int, received_on: date,
                            deadline: date, actor: str) -> Recovery:

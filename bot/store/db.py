@@ -26,6 +26,7 @@ class Database:
         self.conn = conn
         self.clock = clock
         self._write_lock = asyncio.Lock()
+        self._writer: asyncio.Task | None = None
 
     @classmethod
     async def open(cls, path: Path | str, clock: Callable[[], datetime] = shanghai_now) -> "Database":
@@ -65,8 +66,15 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One writer at a time; everything inside commits together or not at all."""
+        """One writer at a time; everything inside commits together or not at all.
+
+        A transaction opened inside another by the same task joins it, so a service can read the ledger,
+        decide, and write the change as one unit through the aggregates' own methods."""
+        if self._writer is not None and self._writer is asyncio.current_task():
+            yield self.conn
+            return
         async with self._write_lock:
+            self._writer = asyncio.current_task()
             await self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn
@@ -75,6 +83,8 @@ class Database:
                 raise
             else:
                 await self.conn.execute("COMMIT")
+            finally:
+                self._writer = None
 
     async def fetchall(self, sql: str, params: tuple | dict = ()) -> list[aiosqlite.Row]:
         async with self.conn.execute(sql, params) as cur:

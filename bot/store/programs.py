@@ -1,7 +1,20 @@
-"""Programs: one row per configured program, holding the fund's resume decision (第十九条)."""
+"""Programs: one row per configured program, and the bureaus' decisions to pause or resume its fund (第十九条)."""
+
+from dataclasses import dataclass
 
 from bot.store import audit
 from bot.store.db import Database
+
+
+@dataclass(frozen=True)
+class FundDecisionRecord:
+    id: int
+    program_id: str
+    kind: str
+    paid_fen: int
+    note: str | None
+    actor: str
+    decided_at: str
 
 
 class Programs:
@@ -11,23 +24,27 @@ class Programs:
     async def ensure(self, program_ids: list[str]) -> None:
         async with self.db.transaction() as tx:
             for program_id in program_ids:
-                await tx.execute(
-                    "INSERT OR IGNORE INTO programs (id, fund_resumed, updated_at) VALUES (?, 0, ?)",
-                    (program_id, self.db.now_iso()),
-                )
+                await tx.execute("INSERT OR IGNORE INTO programs (id, updated_at) VALUES (?, ?)",
+                                 (program_id, self.db.now_iso()))
 
-    async def fund_resumed(self, program_id: str) -> bool:
-        row = await self.db.fetchone("SELECT fund_resumed FROM programs WHERE id = ?", (program_id,))
-        return bool(row and row["fund_resumed"])
+    async def fund_decision(self, program_id: str) -> FundDecisionRecord | None:
+        """The latest decision on the fund, if any."""
+        row = await self.db.fetchone("SELECT * FROM fund_decisions WHERE program_id = ? ORDER BY id DESC LIMIT 1",
+                                     (program_id,))
+        return FundDecisionRecord(**dict(row)) if row else None
 
-    async def set_fund_resumed(self, program_id: str, resumed: bool, actor: str) -> None:
-        """第十九条: the bureaus resume compensation once risk is under control (or pause it again)."""
+    async def record_fund_decision(self, program_id: str, kind: str, paid_fen: int, note: str | None,
+                                   actor: str) -> FundDecisionRecord:
+        """第十九条: a pause or a resume, with who decided, when, and the document or note."""
         async with self.db.transaction() as tx:
-            before = await self.fund_resumed(program_id)
-            await tx.execute(
-                "UPDATE programs SET fund_resumed = ?, updated_at = ? WHERE id = ?",
-                (int(resumed), self.db.now_iso(), program_id),
-            )
-            await audit.record(tx, self.db, actor=actor, action="fund.resume" if resumed else "fund.pause",
-                               entity="program", entity_id=program_id,
-                               before={"fund_resumed": before}, after={"fund_resumed": resumed})
+            before = await self.fund_decision(program_id)
+            cur = await tx.execute(
+                "INSERT INTO fund_decisions (program_id, kind, paid_fen, note, actor, decided_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)", (program_id, kind, paid_fen, note, actor, self.db.now_iso()))
+            await tx.execute("UPDATE programs SET updated_at = ? WHERE id = ?", (self.db.now_iso(), program_id))
+            await audit.record(tx, self.db, actor=actor, action=f"fund.{kind}", entity="program",
+                               entity_id=program_id, before={"decision": before.kind if before else None},
+                               after={"decision": kind, "paid_fen": paid_fen, "note": note})
+            decision_id = cur.lastrowid
+        row = await self.db.fetchone("SELECT * FROM fund_decisions WHERE id = ?", (decision_id,))
+        return FundDecisionRecord(**dict(row))
