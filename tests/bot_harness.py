@@ -88,9 +88,10 @@ class BotHarness:
         extra = {"caption": caption} if caption else {}
         return await self._process({"message": self._message(user_id, document=document, **extra)}, user_id)
 
-    async def press(self, user_id: int, label: str) -> list[dict]:
-        """The user presses the newest button labelled ``label`` in their chat."""
-        message, data = self.fake.last_with_button(user_id, label)
+    async def press(self, user_id: int, label: str, about: str | None = None) -> list[dict]:
+        """The user presses the newest button labelled ``label`` in their chat (on a message mentioning
+        ``about``, when given)."""
+        message, data = self.fake.last_with_button(user_id, label, about)
         return await self.press_data(user_id, message, data)
 
     async def press_data(self, user_id: int, message: dict, data: str) -> list[dict]:

@@ -5,8 +5,16 @@ import io
 
 from openpyxl import Workbook
 
+from bot.rules.credit_code import check_character
+
 HEADER = ["loan_id", "bank", "credit_code", "enterprise", "principal", "issued_on", "due_on", "overdue_days"]
 CODE = "91350100M000100Y43"
+
+
+def credit_code(n: int) -> str:
+    """The ``n``-th of a family of valid unified social credit codes (GB 32100 check character right)."""
+    first17 = f"{CODE[:13]}{n:03d}{CODE[16]}"
+    return first17 + check_character(first17)
 
 
 def row(loan_id="L1", bank="示例银行", principal="1000000", overdue_days="0", **extra):

@@ -154,10 +154,11 @@ class FakeTelegram(StubTelegram):
                     out.append(call.params)
         return out
 
-    def last_with_button(self, chat_id: int, label: str) -> tuple[dict, str]:
-        """The newest message to ``chat_id`` showing a button whose text contains ``label``, and its data."""
+    def last_with_button(self, chat_id: int, label: str, about: str | None = None) -> tuple[dict, str]:
+        """The newest message to ``chat_id`` showing a button whose text contains ``label`` (and whose text
+        contains ``about``, when given), and the button's data."""
         for (chat, _), message in sorted(self.messages.items(), key=lambda item: item[0][1], reverse=True):
-            if chat != chat_id:
+            if chat != chat_id or (about is not None and about not in message.get("text", "")):
                 continue
             for row in message.get("reply_markup", {}).get("inline_keyboard", []):
                 for button in row:

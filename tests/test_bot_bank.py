@@ -9,7 +9,7 @@ from bot.clock import now, today as shanghai_today
 from bot.services.loan_import import import_loan_book
 from bot.store.claims import NewClaim
 from tests.bot_harness import STAFF, BotHarness
-from tests.loan_books import CODE, csv_bytes, row
+from tests.loan_books import CODE, credit_code, csv_bytes, row
 
 OFFICER = 2001
 ENTERPRISE = 1001
@@ -326,7 +326,8 @@ async def test_loans_issued_after_a_suspension_cannot_be_claimed(bot):
     extra = [row("NEW", bank=BANK, principal="100000", overdue_days="90", issued_on=today.isoformat(),
                   due_on=today.isoformat())]
     await bot.send_document(OFFICER, "book.csv", book(overdue="800000", days="90", extra=extra))
-    assert "不在补偿范围" in bot.texts(await file_claim(bot, "NEW", "5万"))
+    refused = bot.texts(await file_claim(bot, "NEW", "5万"))
+    assert "不在补偿范围" in refused and "第十二条" in refused and today.isoformat() in refused
     assert "请确认补偿申请" in bot.texts(await file_claim(bot, "OD1", "5万"))
 
 
@@ -396,3 +397,127 @@ async def test_a_claim_on_a_copyright_pledge_is_refused_citing_article_2(bot):
     await bot.send_document(OFFICER, "book.csv", csv_bytes(rows))
     text = bot.texts(await file_claim(bot, "CR1"))
     assert "不符合补偿条件" in text and "第二条" in text and "著作权" in text
+
+
+# -- the ledger: no claim workflow pays what the articles forbid -------------------------------------
+
+def _claim_no(sent) -> str:
+    return re.search(r"C\d{13}", " ".join(m.get("text", "") for m in sent)).group(0)
+
+
+async def _file(bot, loan_id, loss):
+    await file_claim(bot, loan_id, loss)
+    return _claim_no(await bot.press(OFFICER, "提交申请"))
+
+
+async def _approve(bot, claim_no):
+    await bot.press(STAFF, "开始审核", about=claim_no)
+    return await bot.press(STAFF, "按上限同意", about=claim_no)
+
+
+async def _approved_total_fen(bot) -> int:
+    claims = await bot.services.store.claims.all_for_program("cq-jiangbei-2024")
+    return sum(c.approved_fen or 0 for c in claims)
+
+
+async def _ledger_is_sound(bot):
+    from bot.services.ledger import check_ledger
+    assert await check_ledger(bot.services.store, bot.services.programs, shanghai_today()) == []
+
+
+async def test_two_claims_of_one_enterprise_never_exceed_150wan_a_year_article_11(bot):
+    """Two 1000万 loans of one enterprise, 120 days overdue, two claims before either is approved."""
+    await join(bot)
+    loans = [row(f"BIG{i}", principal="10000000", overdue_days="120") for i in (1, 2)]
+    await bot.send_document(OFFICER, "book.csv", csv_bytes(loans))
+    first = await _file(bot, "BIG1", "500万")
+    text = bot.texts(await file_claim(bot, "BIG2", "500万"))
+    assert "本次最多500,000.00元" in text and "第十一条" in text
+    second = _claim_no(await bot.press(OFFICER, "提交申请"))
+    await _approve(bot, second)
+    await _approve(bot, first)
+    assert await _approved_total_fen(bot) == 150_000_000
+    refused = bot.texts(await file_claim(bot, "BIG1", "100万"))
+    assert "已有未结的补偿申请" in refused
+    await _ledger_is_sound(bot)
+
+
+async def test_a_second_claim_is_refused_when_the_first_holds_the_whole_year_article_11(bot):
+    await join(bot)
+    loans = [row(f"BIG{i}", principal="10000000", overdue_days="120") for i in (1, 2)]
+    await bot.send_document(OFFICER, "book.csv", csv_bytes(loans))
+    await _file(bot, "BIG1", "1000万")
+    text = bot.texts(await file_claim(bot, "BIG2", "1000万"))
+    assert "额度已用完" in text and "第十一条" in text
+    assert len(await bot.services.store.claims.all_for_program("cq-jiangbei-2024")) == 1
+
+
+async def test_eight_150wan_claims_never_pay_more_than_the_fund_and_stop_at_the_pause(bot):
+    """第三条 (10,000,000 in the fund) and 第十九条 (pause at 6,000,000 paid), at approval and at payment."""
+    await join(bot)
+    loans = [row(f"E{i}", principal="10000000", overdue_days="120", credit_code=credit_code(i),
+                 enterprise=f"企业{i}") for i in range(8)]
+    await bot.send_document(OFFICER, "book.csv", csv_bytes(loans))
+    claims = [await _file(bot, f"E{i}", "750万") for i in range(8)]
+    for claim_no in claims[:6]:
+        await _approve(bot, claim_no)
+    assert await _approved_total_fen(bot) == 900_000_000
+    shrunk = bot.texts(await _approve(bot, claims[6]))
+    assert "测算上限自提交以来已下降" in shrunk and "1,000,000.00元" in shrunk and "第三条" in shrunk
+    assert await _approved_total_fen(bot) == 900_000_000
+    await bot.press(STAFF, "按上限同意", about="已下降")
+    assert await _approved_total_fen(bot) == 1_000_000_000
+    exhausted = bot.texts(await _approve(bot, claims[7]))
+    assert "现在不能同意" in exhausted and "第三条" in exhausted
+    for claim_no in claims[:5]:
+        sent = await bot.press(STAFF, "标记已拨付", about=claim_no)
+    assert "现在不能拨付" in bot.texts(sent) and "第十九条" in bot.texts(sent)
+    store = bot.services.store
+    assert await store.claims.total_paid_fen("cq-jiangbei-2024") == 600_000_000
+    await _ledger_is_sound(bot)
+
+
+async def test_fund_resume_on_a_running_fund_changes_nothing_and_tells_no_one(bot):
+    await join(bot)
+    mark = len(bot.fake.calls)
+    reply = bot.texts(await bot.send(STAFF, "/fund_resume"))
+    assert "并未暂停" in reply and "没有通知任何人" in reply
+    assert bot.fake.sent_since(mark, OFFICER) == []
+    assert await bot.services.store.programs.fund_decision("cq-jiangbei-2024") is None
+    await _paid(bot, 620_000_000, code="9144030071526726XG")
+    await bot.send(STAFF, "/monitor")
+    assert "已暂停新增补偿" in bot.texts(bot.fake.sent_since(mark, STAFF))
+
+
+async def test_a_pause_by_decision_is_confirmed_before_anyone_is_told_and_announced_once(bot):
+    await join(bot)
+    mark = len(bot.fake.calls)
+    await bot.send(STAFF, "/fund_pause")
+    await bot.send(STAFF, "三局会商纪要")
+    assert bot.fake.sent_since(mark, OFFICER) == []
+    await bot.press(STAFF, "确认暂停")
+    [notice] = bot.fake.sent_since(mark, OFFICER)
+    assert "三局会商纪要" in notice["text"] and "按合作协议的约定履行风险分担责任（第十九条）" in notice["text"]
+    again = bot.texts(await bot.send(STAFF, "/fund_pause"))
+    assert "已经处于暂停状态" in again and len(bot.fake.sent_since(mark, OFFICER)) == 1
+    await bot.send_document(OFFICER, "book.csv", book(overdue="1000000", days="90"))
+    assert "第十九条" in bot.texts(await file_claim(bot))
+
+
+async def test_the_review_card_explains_a_mixed_loan_by_its_ip_part(bot):
+    await join(bot)
+    mixed = row("MIX", principal="6000000", overdue_days="90", ip_pledged_principal="3000000", insurer="某担保公司")
+    await bot.send_document(OFFICER, "book.csv", csv_bytes([mixed]))
+    await file_claim(bot, "MIX", "200万")
+    await bot.press(OFFICER, "提交申请")
+    card = bot.texts(await bot.send(STAFF, "/review"))
+    assert "其中知识产权质押部分3,000,000.00元" in card
+    assert "按知识产权质押部分3,000,000.00元（300万元）所在档次" in card and "30%" in card
+    assert "20%" not in card and "300,000.00元" in card
+
+
+async def test_a_loan_without_an_insurer_is_shared_by_the_fund_and_the_bank(bot):
+    await join(bot)
+    await bot.send_document(OFFICER, "book.csv", csv_bytes([row("NOINS", principal="1000000", overdue_days="90")]))
+    text = bot.texts(await file_claim(bot, "NOINS", "50万"))
+    assert "没有合作保险（担保）机构参与" in text and "不低于40%" not in text

@@ -101,6 +101,28 @@ async def test_a_code_bound_to_another_chat_needs_staff_not_a_silent_rebind(bot)
     assert (await bot.services.store.enterprises.of_chat(USER)).credit_code == CODE
 
 
+async def _bind_registered_enterprise(bot, typed_name):
+    await bot.services.store.enterprises.register(CODE, "示例科技有限公司", "test", code_checked=True)
+    await bot.send(USER, "/bind")
+    await bot.send(USER, CODE)
+    mark = len(bot.fake.calls)
+    return bot.texts(await bot.send(USER, typed_name)), bot.fake.sent_since(mark, STAFF)
+
+
+async def test_a_name_that_differs_from_the_record_is_never_bound_silently(bot):
+    text, to_staff = await _bind_registered_enterprise(bot, "示例科技股份有限公司")
+    assert "绑定成功" not in text and "工作人员" in text
+    assert await bot.services.store.enterprises.of_chat(USER) is None
+    [request] = to_staff
+    assert "示例科技股份有限公司" in request["text"] and CODE in request["text"]
+
+
+async def test_the_recorded_name_typed_with_spaces_binds_at_once(bot):
+    text, to_staff = await _bind_registered_enterprise(bot, " 示例科技 有限公司 ")
+    assert "绑定成功" in text and to_staff == []
+    assert (await bot.services.store.enterprises.of_chat(USER)).credit_code == CODE
+
+
 async def test_only_staff_may_confirm_a_binding(bot):
     for user in (USER, 1002):
         await bot.send(user, "/bind")
