@@ -187,3 +187,83 @@ def test_run_without_a_token_says_to_use_the_sandbox(capsys, monkeypatch):
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     assert main(["run"]) == 2
     assert "ipbot sandbox" in capsys.readouterr().err
+
+
+# -- the ledger's parity on the command line (issue: money that cannot go wrong) -----------------------
+
+def test_compensate_without_an_insurer_gives_the_fund_and_bank_split(capsys):
+    status, result = run_json(capsys, "compensate", "--loan", "100万", "--loss", "50万", "--overdue-days", "90",
+                              "--no-insurer")
+    assert status == 0
+    assert (result["fund"], result["insurer_min"], result["bank_max"]) == ("150000.00", "0.00", "350000.00")
+    assert "share_absent" in {r["code"] for r in result["reasons"]}
+
+
+def test_compensate_refuses_a_copyright_pledge_citing_article_2(capsys):
+    status, result = run_json(capsys, "compensate", "--loan", "100万", "--loss", "50万", "--overdue-days", "90",
+                              "--ip-type", "copyright")
+    assert status == 0 and result["eligible"] is False and result["fund"] == "0.00"
+    assert any(r["code"] == "ip_type_not_eligible" and r["article"] == "第二条" for r in result["reasons"])
+    status, result = run_json(capsys, "compensate", "--loan", "100万", "--loss", "50万", "--ip-type", "patent+copyright")
+    assert result["eligible"] is True
+
+
+def test_compensate_with_the_ip_part_own_loss(capsys):
+    status, result = run_json(capsys, "compensate", "--loan", "600万", "--loss", "200万", "--overdue-days", "90",
+                              "--ip-pledged", "300万", "--ip-loss", "150万")
+    assert status == 0 and result["fund"] == "450000.00" and result["ratio"] == "0.30"
+
+
+@pytest.mark.parametrize("argv", [
+    ["compensate", "--loan", "-500万", "--loss", "100"],
+    ["compensate", "--loan", "999999999999999999999999999", "--loss", "1"],
+    ["compensate", "--loan", "100万", "--loss", "50万", "--ip-type", "land"],
+    ["compensate", "--loan", "100万", "--loss", "50万", "--ip-loss", "10万"],
+    ["compensate", "--loss", "50万"],
+    ["compensate", "--loan", "100万", "--loss", "50万", "--insurer", "--no-insurer"],
+    ["recovery", "--recovered", "abc", "--paid", "1", "--loss", "1"],
+])
+def test_every_bad_value_exits_2_with_an_error_object(capsys, argv):
+    status = main([*argv, "--json"])
+    captured = capsys.readouterr()
+    assert status == 2
+    error = json.loads(captured.out)["error"]
+    assert error["code"] and error["message"] and "Traceback" not in captured.err
+
+
+def test_recovery_returns_pro_rata_but_never_more_than_was_paid_article_18(capsys):
+    status, result = run_json(capsys, "recovery", "--recovered", "10万", "--paid", "30万", "--loss", "100万",
+                              "--received-on", "2026-11-01")
+    assert status == 0
+    assert result == {"return": "30000.00", "share": "0.3000", "deadline": "2026-12-01", "article": "第十八条"}
+    status, result = run_json(capsys, "recovery", "--recovered", "500万", "--paid", "30万", "--loss", "100万",
+                              "--returned", "10万")
+    assert result["return"] == "200000.00"
+
+
+def test_db_check_passes_on_a_sound_ledger_and_names_a_broken_one(capsys, data_dir):
+    import asyncio
+
+    from bot.store import Store
+    from bot.store.claims import NewClaim
+
+    assert main(["db", "upgrade"]) == 0
+    assert main(["db", "check"]) == 0
+    assert "台账检查通过" in capsys.readouterr().out
+
+    async def overpay():
+        store = await Store.open(data_dir / "ipbot.sqlite3")
+        bank = await store.banks.ensure("示例银行", actor="test")
+        for loan_id in ("L1", "L2"):
+            claim = await store.claims.file(NewClaim("cq-jiangbei-2024", bank.id, loan_id, "91350100M000100Y43", "示例",
+                                                     1_000_000_000, 500_000_000, 90, 100_000_000, None, None, None, "[]"),
+                                            actor="test")
+            await store.claims.transition(claim.claim_no, "filed", "under_review", "test", "start_review")
+            await store.claims.transition(claim.claim_no, "under_review", "approved", "test", "approve",
+                                          approved_fen=100_000_000)
+        await store.close()
+
+    asyncio.run(overpay())
+    assert main(["db", "check"]) == 1
+    out = capsys.readouterr().out
+    assert "91350100M000100Y43" in out and "超过同一企业年度上限" in out

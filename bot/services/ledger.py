@@ -105,14 +105,16 @@ class _Replayed:
     returned_fen: int = 0
 
 
-def _held_by_replay(claims: list[Claim], year: int) -> dict[str, int]:
+def _held_in_year(claims: list[Claim], year: int, current: bool) -> dict[str, int]:
+    """Per enterprise, what ``year`` holds: what was paid in it, and in the current year also what is
+    approved or still being examined (as `Claims.held_for_enterprise_fen` counts it)."""
     held: dict[str, int] = {}
     for c in claims:
         if c.paid_fen is not None:
             amount = c.paid_fen if c.paid_on[:4] == f"{year:04d}" else 0
-        elif c.status == "approved":
+        elif current and c.status == "approved":
             amount = c.approved_fen
-        elif c.status in ("filed", "under_review"):
+        elif current and c.status in ("filed", "under_review"):
             amount = c.ceiling_fen
         else:
             amount = 0
@@ -141,7 +143,7 @@ async def check_ledger(store: Store, packs: list[PolicyPack], today: date) -> li
             cap = comp.per_enterprise_year_cap.value
             years = {int(c.paid_on[:4]) for c in claims if c.paid_on} | {today.year}
             for year in sorted(years):
-                for code, held in _held_by_replay(claims, year).items():
+                for code, held in _held_in_year(claims, year, current=year == today.year).items():
                     if from_fen(held) > cap:
                         flag("enterprise_year_cap", credit_code=code, year=year, held=from_fen(held), cap=cap)
         position = await fund_position(store, pack)
