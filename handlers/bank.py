@@ -13,9 +13,9 @@ from bot.rules.claims import TransitionError
 from bot.rules.loan_book import LoanBookError
 from bot.services import claims_workflow
 from bot.services.claims_workflow import ClaimRefused
-from bot.services.invites import PAYLOAD_PREFIX, redeem_invite
-from bot.services.loan_import import SUPPORTED_SUFFIXES, import_loan_book
-from bot.services.monitoring import bank_status, bank_totals, check_bank
+from bot.services.loan_import import SUPPORTED_SUFFIXES
+from bot.services.monitoring import bank_status, import_and_check
+from bot.services.officers import PAYLOAD_PREFIX, bank_by_name, officer_bank, redeem_invite
 from bot.texts import TEXTS
 from handlers.common import CANCEL, amount_from, answer_query, conversation, data_is, send
 from handlers.context import BotContext, keyboard
@@ -31,7 +31,7 @@ KEY = "file_claim"
 
 
 async def _officer_bank(update: Update, context: BotContext):
-    bank = await context.store.banks.bank_of_officer(update.effective_chat.id)
+    bank = await officer_bank(context.services, update.effective_chat.id)
     if bank is None:
         await send(update, context.line("bank", "not_officer"))
     return bank
@@ -73,8 +73,8 @@ async def upload(update: Update, context: BotContext) -> None:
     await context.bot.send_chat_action(update.effective_chat.id, ChatAction.TYPING)
     data = bytes(await (await document.get_file()).download_as_bytearray())
     try:
-        summary = await import_loan_book(context.store, pack, data, name, report_date=today(),
-                                         actor=f"user:{update.effective_user.id}", only_bank=bank.name)
+        summary, notes = await import_and_check(context.services, pack, bank, data, name, today(),
+                                                actor=f"user:{update.effective_user.id}")
     except LoanBookError as exc:
         await send(update, context.t("loan_book_rejected", errors=exc.errors, limit=ERRORS_IN_MESSAGE))
         if len(exc.errors) > ERRORS_IN_MESSAGE:
@@ -83,8 +83,7 @@ async def upload(update: Update, context: BotContext) -> None:
         return
     await send(update, context.t("import_ok", report_date=summary.report_date.isoformat(), books=summary.books,
                                  overdue_days=pack.program.bank_monitoring.overdue_days.value))
-    totals = await bank_totals(context.services, pack, bank.id)
-    await push(context.bot, context.services, await check_bank(context.services, pack, totals, today()))
+    await push(context.bot, context.services, notes)
 
 
 async def status(update: Update, context: BotContext) -> None:
@@ -140,8 +139,7 @@ async def reprompt(update: Update, context: BotContext) -> None:
         await send(update, context.line("common", "program_pick"), reply_markup=keyboard(rows + [cancel]))
     elif "loan_id" not in state:
         pack = _pack(context)
-        loans = await context.store.loans.latest_of_bank(pack.id, state["bank_id"])
-        loans.sort(key=lambda x: -x.overdue_days)
+        loans = await claims_workflow.claimable_loans(context.services, pack, state["bank_id"])
         rows = [[(context.line("bank", "loan_button", loan=loan), ("fc", "loan", loan.loan_id))]
                 for loan in loans[:LOAN_BUTTONS]]
         await send(update, context.line("bank", "ask_loan", has_loans=bool(loans)), reply_markup=keyboard(rows + [cancel]))
@@ -151,7 +149,7 @@ async def reprompt(update: Update, context: BotContext) -> None:
 
 async def _loan_chosen(update: Update, context: BotContext, loan_id: str) -> int:
     state = context.user_data[KEY]
-    if await context.store.loans.latest_loan(_pack(context).id, state["bank_id"], loan_id) is None:
+    if await claims_workflow.loan_of_bank(context.services, _pack(context), state["bank_id"], loan_id) is None:
         await send(update, context.line("bank", "refused_unknown_loan", loan_id=loan_id))
         return LOAN
     state["loan_id"] = loan_id
@@ -173,7 +171,7 @@ async def loss_typed(update: Update, context: BotContext) -> int:
     loss = await amount_from(update, context, context.line("estimate", "field", name="loss"))
     if loss is None:
         return LOSS
-    bank = await context.store.banks.by_name(state["bank"])
+    bank = await bank_by_name(context.services, state["bank"])
     try:
         assessment = await claims_workflow.assess(context.services, _pack(context), bank, state["loan_id"], loss, today())
     except ClaimRefused as exc:
@@ -200,7 +198,7 @@ async def submit(update: Update, context: BotContext) -> int:
     """Assessed again at the moment of filing: the facts may have changed since the preview."""
     await answer_query(update)
     state = context.user_data[KEY]
-    bank = await context.store.banks.by_name(state["bank"])
+    bank = await bank_by_name(context.services, state["bank"])
     await update.callback_query.edit_message_reply_markup(None)
     try:
         _, notes = await claims_workflow.file_claim(context.services, _pack(context), bank, state["loan_id"],
@@ -222,7 +220,7 @@ async def _own_claim(update: Update, context: BotContext, arguments: int, usage:
     if len(context.args or []) != arguments:
         await send(update, context.line("bank", usage))
         return None
-    claim = await context.store.claims.get(context.args[0].upper())
+    claim = await claims_workflow.get_claim(context.services, context.args[0])
     if claim is None or claim.bank_id != bank.id:
         await send(update, context.line("claims", "not_found", claim_no=context.args[0]))
         return None

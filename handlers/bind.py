@@ -5,7 +5,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 
 from bot.rules.credit_code import check_credit_code
-from bot.services.onboarding import bind_enterprise, decide_binding, identify
+from bot.services.onboarding import bind_enterprise, chat_locale, decide_binding, enterprise_by_id, identify
 from bot.services.notify import Notification, to_all
 from handlers.common import CANCEL, answer_query, conversation, data_is, send
 from handlers.context import BotContext, keyboard
@@ -110,13 +110,12 @@ async def staff_decides(update: Update, context: BotContext) -> None:
         return
     await update.callback_query.edit_message_reply_markup(None)
     await send(update, context.line("bind", "decided_staff", approve=approve))
-    enterprise = await context.store.enterprises.by_id(enterprise_id)
+    enterprise = await enterprise_by_id(context.services, enterprise_id)
     await push(context.bot, context.services, [Notification(
         chat_id, "bind", "approved_user" if approve else "rejected_user", {"name": enterprise.name})])
     if approve:
-        chat = await context.store.chats.get(chat_id)
         me = await identify(context.services, chat_id, None)
-        await set_chat_menu(context.bot, chat_id, me.role, chat.locale)
+        await set_chat_menu(context.bot, chat_id, me.role, await chat_locale(context.services, chat_id))
 
 
 def handlers() -> list:

@@ -84,7 +84,7 @@ def start_engine(app: Application, services: Services, broadcast_id: int, staff_
 
 async def resume_unfinished(app: Application) -> None:
     """After a crash or restart: carry on with every broadcast still marked as sending."""
-    for broadcast in await app.services.store.broadcasts.sending():
+    for broadcast in await engine.unfinished(app.services):
         start_engine(app, app.services, broadcast.id, broadcast.created_by, None)
 
 
@@ -112,11 +112,7 @@ async def reprompt(update: Update, context: BotContext) -> None:
         rows = [[(context.line("broadcast", "audience", kind=kind), ("bc", "aud", kind))] for kind in engine.AUDIENCES]
         await send(update, context.line("broadcast", "ask_audience"), reply_markup=keyboard(rows + [cancel]))
     elif state["audience"] in ("bank", "region", "industry") and "value" not in state:
-        store = context.store
-        if state["audience"] == "bank":
-            choices = [(b.name, b.id) for b in await store.banks.all()]
-        else:
-            choices = [(v, v) for v in await store.enterprises.distinct(state["audience"])]
+        choices = await engine.audience_choices(context.services, state["audience"])
         rows = [[(label, ("bc", "val", value))] for label, value in choices]
         await send(update, context.line("broadcast", "ask_value", kind=state["audience"], empty=not choices),
                    reply_markup=keyboard(rows + [cancel]))
@@ -187,12 +183,10 @@ async def confirmed(update: Update, context: BotContext) -> int:
     await answer_query(update)
     state = context.user_data.pop(KEY)
     await update.callback_query.edit_message_reply_markup(None)
-    found = await engine.recipients(context.services, state["audience"], state.get("value"))
-    audience = state["audience"] if "value" not in state else f"{state['audience']}:{state['value']}"
-    broadcast = await context.store.broadcasts.create(update.effective_user.id, audience, state["text"], found,
-                                                      state.get("document"))
-    message = await update.effective_chat.send_message(context.line("broadcast", "queued", count=len(found)))
-    start_engine(context.application, context.services, broadcast.id, update.effective_chat.id, message.message_id)
+    broadcast_id, count = await engine.queue(context.services, update.effective_user.id, state["audience"],
+                                             state.get("value"), state["text"], state.get("document"))
+    message = await update.effective_chat.send_message(context.line("broadcast", "queued", count=count))
+    start_engine(context.application, context.services, broadcast_id, update.effective_chat.id, message.message_id)
     return ConversationHandler.END
 
 
@@ -207,8 +201,7 @@ async def stop(update: Update, context: BotContext) -> None:
 
 @staff_only
 async def listing(update: Update, context: BotContext) -> None:
-    store = context.store
-    items = [(b, await store.broadcasts.counts(b.id)) for b in await store.broadcasts.recent()]
+    items = await engine.recent_with_counts(context.services)
     await send(update, context.line("broadcast", "listing", items=items))
 
 

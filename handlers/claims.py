@@ -14,13 +14,13 @@ async def claims(update: Update, context: BotContext) -> None:
     await answer_query(update)
     me = await identify(context.services, update.effective_chat.id, update.effective_user.id)
     if context.args:
-        claim = await visible_claim(context.store, me, context.args[0])
+        claim = await visible_claim(context.services, me, context.args[0])
         if claim is None:
             await send(update, context.line("claims", "not_found", claim_no=context.args[0]))
         else:
             await send(update, context.line("claims", "detail", c=claim))
         return
-    found = await visible_claims(context.store, me)
+    found = await visible_claims(context.services, me)
     if found is None:
         await send(update, context.line("bind", "need_bind"))
         return

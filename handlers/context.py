@@ -7,7 +7,6 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
 from bot.services.container import Services
-from bot.store import Store
 from bot.texts import TEXTS
 
 
@@ -24,10 +23,6 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
     @property
     def services(self) -> Services:
         return self.application.services
-
-    @property
-    def store(self) -> Store:
-        return self.services.store
 
     @property
     def locale(self) -> str:

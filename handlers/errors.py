@@ -7,6 +7,7 @@ from telegram.error import Forbidden
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, InvalidCallbackData, MessageHandler, TypeHandler, filters
 
+from bot.services.onboarding import mark_blocked
 from handlers.common import STAFF_BUTTONS, send
 from handlers.context import BotContext
 
@@ -26,7 +27,7 @@ async def on_error(update: object, context: BotContext) -> None:
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     if isinstance(context.error, Forbidden):
-        await context.store.chats.set_blocked(update.effective_chat.id, True)
+        await mark_blocked(context.services, update.effective_chat.id)
         return
     try:
         await send(update, context.line("common", "error_generic"))

@@ -3,6 +3,7 @@
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 
+from bot.services.onboarding import enterprise_of_chat, set_profile
 from handlers.common import CANCEL, answer_query, conversation, data_is, send
 from handlers.context import BotContext, keyboard
 
@@ -13,7 +14,7 @@ MAX_LENGTH = 40
 
 
 async def start(update: Update, context: BotContext) -> int:
-    enterprise = await context.store.enterprises.of_chat(update.effective_chat.id)
+    enterprise = await enterprise_of_chat(context.services, update.effective_chat.id)
     if enterprise is None:
         await send(update, context.line("bind", "need_bind"))
         return ConversationHandler.END
@@ -41,8 +42,8 @@ async def _next(update: Update, context: BotContext, value: str | None) -> int:
         return INDUSTRY
     state = context.user_data.pop(KEY)
     industry = value if value is not None else state["industry"]
-    await context.store.enterprises.set_profile(state["enterprise_id"], state["region"], industry,
-                                                actor=f"user:{update.effective_user.id}")
+    await set_profile(context.services, state["enterprise_id"], state["region"], industry,
+                      actor=f"user:{update.effective_user.id}")
     await send(update, context.line("profile", "saved", region=state["region"], industry=industry))
     return ConversationHandler.END
 

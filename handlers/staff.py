@@ -11,13 +11,13 @@ from bot.rules.claims import TransitionError
 from bot.rules.money import from_fen
 from bot.services import claims_workflow
 from bot.services.claims_workflow import STAFF_ROLE, ClaimRefused
-from bot.services.invites import create_invite
+from bot.services.audit_trail import latest_changes
+from bot.services.officers import bank_by_name, bank_names, create_invite, officers_of, revoke_officer
 from bot.services.monitoring import (
     FundDecisionRefused, bank_books, decide_fund, decide_suspension, fund_position, run_monitoring,
 )
 from bot.texts import TEXTS
 from bot.services.reports import build_report
-from bot.services.notify import Notification
 from handlers.common import CANCEL, amount_from, answer_query, conversation, data_is, send, staff_only
 from handlers.context import BotContext, keyboard
 from handlers.push import push
@@ -44,11 +44,11 @@ async def invite(update: Update, context: BotContext) -> None:
 @staff_only
 async def officers(update: Update, context: BotContext) -> None:
     """``/officers BANK``: the bank's officers, each with a button to revoke them."""
-    bank = await context.store.banks.by_name(" ".join(context.args or []).strip())
+    bank = await bank_by_name(context.services, " ".join(context.args or []))
     if bank is None:
-        await send(update, context.line("staff", "unknown_bank", names=[b.name for b in await context.store.banks.all()]))
+        await send(update, context.line("staff", "unknown_bank", names=await bank_names(context.services)))
         return
-    chat_ids = await context.store.banks.officers(bank.id)
+    chat_ids = await officers_of(context.services, bank.id)
     rows = [[(context.line("staff", "btn_revoke", chat_id=chat_id), ("revoke", bank.id, chat_id))] for chat_id in chat_ids]
     await send(update, context.line("staff", "officers", bank=bank.name, chat_ids=chat_ids),
                reply_markup=keyboard(rows) if rows else None)
@@ -58,8 +58,8 @@ async def officers(update: Update, context: BotContext) -> None:
 async def revoke(update: Update, context: BotContext) -> None:
     await answer_query(update)
     _, bank_id, chat_id = update.callback_query.data
-    if await context.store.banks.revoke_officer(bank_id, chat_id, actor=f"user:{update.effective_user.id}"):
-        await push(context.bot, context.services, [Notification(chat_id, "staff", "revoked_officer")])
+    await push(context.bot, context.services,
+               await revoke_officer(context.services, bank_id, chat_id, actor=f"user:{update.effective_user.id}"))
     await send(update, context.line("staff", "revoked", chat_id=chat_id))
 
 
@@ -163,11 +163,14 @@ async def suspension_decided(update: Update, context: BotContext) -> None:
     await push(context.bot, context.services, notes)
 
 
-async def _act(update: Update, context: BotContext, claim_no: str, action: str, **kwargs) -> bool:
+async def _act(update: Update, context: BotContext, claim_no: str, action: str, *, raise_above_ceiling: bool = False,
+               **kwargs) -> bool:
     try:
         _, notes = await claims_workflow.act(context.services, claim_no, action, actor_role=STAFF_ROLE[action],
                                              actor=f"user:{update.effective_user.id}", today=today(), **kwargs)
     except ClaimRefused as exc:
+        if raise_above_ceiling and exc.code == "amount_above_ceiling":
+            raise
         await _refused(update, context, claim_no, exc)
         return False
     except TransitionError as exc:
@@ -210,7 +213,7 @@ async def reprompt(update: Update, context: BotContext) -> None:
     state = context.user_data.get(KEY)
     if state is None:
         return
-    claim = await context.store.claims.get(state["claim_no"])
+    claim = await claims_workflow.get_claim(context.services, state["claim_no"])
     macro = {"approve_other": "ask_amount", "reject": "ask_reason", "ask_info": "ask_info"}[state["action"]]
     await send(update, context.line("staff", macro, claim_no=claim.claim_no, ceiling=from_fen(claim.ceiling_fen)),
                reply_markup=keyboard([[(context.line("common", "cancel"), CANCEL)]]))
@@ -222,11 +225,11 @@ async def amount_typed(update: Update, context: BotContext) -> int:
     amount = await amount_from(update, context, context.line("staff", "amount_field"))
     if amount is None:
         return AMOUNT
-    claim = await context.store.claims.get(state["claim_no"])
-    if amount > from_fen(claim.ceiling_fen):
-        await send(update, context.line("staff", "above_ceiling", ceiling=from_fen(claim.ceiling_fen)))
+    try:
+        await _act(update, context, state["claim_no"], "approve", raise_above_ceiling=True, amount=amount)
+    except ClaimRefused as exc:
+        await send(update, context.line("staff", "above_ceiling", ceiling=exc.ceiling))
         return AMOUNT
-    await _act(update, context, state["claim_no"], "approve", amount=amount)
     context.user_data.pop(KEY, None)
     return ConversationHandler.END
 
@@ -259,16 +262,6 @@ async def review(update: Update, context: BotContext) -> None:
 
 
 @staff_only
-async def resume_button(update: Update, context: BotContext) -> None:
-    await answer_query(update)
-    pack = context.services.packs.get(update.callback_query.data[2])
-    if pack is not None:
-        await update.callback_query.edit_message_reply_markup(None)
-        await push(context.bot, context.services,
-                   await resume_fund(context.services, pack, actor=f"user:{update.effective_user.id}"))
-
-
-@staff_only
 async def report(update: Update, context: BotContext) -> None:
     """``/report``: the chart as a photo, then the exports."""
     await context.bot.send_chat_action(update.effective_chat.id, ChatAction.UPLOAD_PHOTO)
@@ -286,7 +279,7 @@ async def audit_log(update: Update, context: BotContext) -> None:
         limit = min(max(int((context.args or ["20"])[0]), 1), 100)
     except ValueError:
         limit = 20
-    entries = await context.store.audit.latest(limit)
+    entries = await latest_changes(context.services, limit)
     text = context.line("audit", "listing", entries=entries)
     for start in range(0, len(text), 4000):
         await send(update, text[start:start + 4000])

@@ -3,7 +3,7 @@
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.services.onboarding import identify
+from bot.services.onboarding import identify, remember_chat, set_locale
 from bot.texts import LOCALES
 from handlers.common import answer_query, data_is, send
 from handlers.context import BotContext, keyboard
@@ -18,7 +18,7 @@ MENU_LANG = ("menu", "lang")
 
 async def start(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
-    await context.store.chats.ensure(chat.id, context.locale)
+    await remember_chat(context.services, chat.id, context.locale)
     me = await identify(context.services, chat.id, update.effective_user.id)
     text = context.line("start", "greeting", role=me.role, enterprise=me.enterprise.name if me.enterprise else None,
                         bank=me.bank.name if me.bank else None,
@@ -49,7 +49,7 @@ async def language_chosen(update: Update, context: BotContext) -> None:
         return
     chat = update.effective_chat
     context.chat_data["locale"] = locale
-    await context.store.chats.set_locale(chat.id, locale)
+    await set_locale(context.services, chat.id, locale)
     me = await identify(context.services, chat.id, update.effective_user.id)
     await set_chat_menu(context.bot, chat.id, me.role, locale)
     await send(update, context.line("common", "lang_set"))

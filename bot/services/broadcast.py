@@ -193,3 +193,29 @@ async def cancel(services: Services, broadcast_id: int, actor: str) -> bool:
         return False
     await services.store.broadcasts.finish(broadcast_id, "cancelled", actor)
     return True
+
+
+async def audience_choices(services: Services, audience: str) -> list[tuple[str, object]]:
+    """The values an audience can be narrowed to, as (label, value): banks by name, regions, industries."""
+    if audience == "bank":
+        return [(b.name, b.id) for b in await services.store.banks.all()]
+    return [(v, v) for v in await services.store.enterprises.distinct(audience)]
+
+
+async def queue(services: Services, created_by: int, audience: str, value: object, text: str,
+                document: str | None) -> tuple[int, int]:
+    """Write the broadcast and its outbox (one row per recipient); returns its id and the recipient count."""
+    found = await recipients(services, audience, value)
+    label = audience if value is None else f"{audience}:{value}"
+    broadcast = await services.store.broadcasts.create(created_by, label, text, found, document)
+    return broadcast.id, len(found)
+
+
+async def unfinished(services: Services) -> list:
+    """Broadcasts still marked as sending after a crash or restart."""
+    return await services.store.broadcasts.sending()
+
+
+async def recent_with_counts(services: Services) -> list:
+    store = services.store
+    return [(b, await store.broadcasts.counts(b.id)) for b in await store.broadcasts.recent()]

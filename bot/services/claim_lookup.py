@@ -3,7 +3,7 @@
 A claim number the chat may not see is reported exactly like a number that does not exist."""
 
 from bot.services.onboarding import Identity
-from bot.store import Store
+from bot.services.container import Services
 from bot.store.claims import Claim
 
 
@@ -15,13 +15,14 @@ def may_see(identity: Identity, claim: Claim) -> bool:
     return identity.enterprise is not None and claim.credit_code == identity.enterprise.credit_code
 
 
-async def visible_claim(store: Store, identity: Identity, claim_no: str) -> Claim | None:
-    claim = await store.claims.get(claim_no.strip().upper())
+async def visible_claim(services: Services, identity: Identity, claim_no: str) -> Claim | None:
+    claim = await services.store.claims.get(claim_no.strip().upper())
     return claim if claim is not None and may_see(identity, claim) else None
 
 
-async def visible_claims(store: Store, identity: Identity) -> list[Claim] | None:
+async def visible_claims(services: Services, identity: Identity) -> list[Claim] | None:
     """Newest first; ``None`` for a chat that is nobody yet (it should bind first)."""
+    store = services.store
     if identity.staff:
         return await store.claims.recent()
     if identity.bank is not None:

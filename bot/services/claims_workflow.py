@@ -81,6 +81,20 @@ async def assess(services: Services, pack: PolicyPack, bank: Bank, loan_id: str,
     return Assessment(pack, bank, loan, loss, result, reasons)
 
 
+async def get_claim(services: Services, claim_no: str) -> Claim | None:
+    return await services.store.claims.get(claim_no.strip().upper())
+
+
+async def claimable_loans(services: Services, pack: PolicyPack, bank_id: int) -> list[LoanRecord]:
+    """The bank's loans in its latest book, most overdue first (what /file_claim offers)."""
+    loans = await services.store.loans.latest_of_bank(pack.id, bank_id)
+    return sorted(loans, key=lambda loan: -loan.overdue_days)
+
+
+async def loan_of_bank(services: Services, pack: PolicyPack, bank_id: int, loan_id: str) -> LoanRecord | None:
+    return await services.store.loans.latest_loan(pack.id, bank_id, loan_id)
+
+
 async def estimate(services: Services, pack: PolicyPack, loan: Decimal, loss: Decimal, overdue_days: int | None,
                    paid_this_year: Decimal) -> CompensationResult:
     """/estimate: the rules on what the enterprise typed, with the fund's real balance and pause."""

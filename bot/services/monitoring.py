@@ -14,6 +14,8 @@ from bot.rules.policy import PolicyPack
 from bot.services import ledger
 from bot.services.container import Services
 from bot.services.notify import Notification, to_all
+from bot.services.loan_import import ImportSummary, import_loan_book
+from bot.store.banks import Bank
 from bot.store.claims import Claim
 from bot.store.loans import BankTotals, LoanRecord
 
@@ -242,3 +244,13 @@ async def run_monitoring(services: Services, today: date) -> list[Notification]:
         notes += await check_fund(services, pack)
         notes += await recovery_reminders(services, pack, today)
     return notes
+
+
+async def import_and_check(services: Services, pack: PolicyPack, bank: Bank, data: bytes, filename: str,
+                           today: date, actor: str) -> tuple[ImportSummary, list[Notification]]:
+    """An officer's loan book: validated whole and imported as the bank's book for today (all or nothing,
+    `LoanBookError` otherwise), then the bank checked against 第十二条's lines at once."""
+    summary = await import_loan_book(services.store, pack, data, filename, report_date=today, actor=actor,
+                                     only_bank=bank.name)
+    totals = await bank_totals(services, pack, bank.id)
+    return summary, await check_bank(services, pack, totals, today)

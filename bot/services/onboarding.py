@@ -81,3 +81,36 @@ async def decide_binding(services: Services, enterprise_id: int, chat_id: int, a
         return False
     await store.enterprises.bind_chat(enterprise_id, chat_id, "active" if approve else "rejected", actor)
     return True
+
+
+async def remember_chat(services: Services, chat_id: int, locale: str) -> None:
+    """A chat that wrote to the bot: known from now on, and reachable again if it had blocked the bot."""
+    await services.store.chats.ensure(chat_id, locale)
+
+
+async def set_locale(services: Services, chat_id: int, locale: str) -> None:
+    await services.store.chats.set_locale(chat_id, locale)
+
+
+async def chat_locale(services: Services, chat_id: int) -> str:
+    chat = await services.store.chats.get(chat_id)
+    return chat.locale if chat is not None else services.settings.locale
+
+
+async def mark_blocked(services: Services, chat_id: int) -> None:
+    """Telegram said the user blocked the bot: pushes skip the chat until it writes again."""
+    await services.store.chats.set_blocked(chat_id, True)
+
+
+async def enterprise_by_id(services: Services, enterprise_id: int) -> Enterprise | None:
+    return await services.store.enterprises.by_id(enterprise_id)
+
+
+async def enterprise_of_chat(services: Services, chat_id: int) -> Enterprise | None:
+    return await services.store.enterprises.of_chat(chat_id)
+
+
+async def set_profile(services: Services, enterprise_id: int, region: str | None, industry: str | None,
+                      actor: str) -> None:
+    """The region and industry broadcasts can address, recorded (and audited) for the enterprise."""
+    await services.store.enterprises.set_profile(enterprise_id, region, industry, actor)

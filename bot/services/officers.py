@@ -1,4 +1,5 @@
-"""Bank officer invites: one-time, expiring codes that staff create and an officer opens as a deep link."""
+"""Banks and their officers: one-time, expiring invites that staff create and an officer opens as a deep
+link; the officers of a bank, and revoking one (who is told)."""
 
 import secrets
 from dataclasses import dataclass
@@ -6,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from bot.services.container import Services
+from bot.services.notify import Notification
 from bot.store.banks import Bank
 
 PAYLOAD_PREFIX = "inv-"
@@ -40,3 +42,27 @@ async def redeem_invite(services: Services, payload: str, chat_id: int,
     if not await store.banks.redeem_invite(invite.code, chat_id):
         return "used", bank
     return "ok", bank
+
+
+async def bank_by_name(services: Services, name: str) -> Bank | None:
+    return await services.store.banks.by_name(name.strip())
+
+
+async def bank_names(services: Services) -> list[str]:
+    return [b.name for b in await services.store.banks.all()]
+
+
+async def officer_bank(services: Services, chat_id: int) -> Bank | None:
+    """The bank this chat is an active officer of, if any."""
+    return await services.store.banks.bank_of_officer(chat_id)
+
+
+async def officers_of(services: Services, bank_id: int) -> list[int]:
+    return await services.store.banks.officers(bank_id)
+
+
+async def revoke_officer(services: Services, bank_id: int, chat_id: int, actor: str) -> list[Notification]:
+    """Staff revoke an officer; the officer is told (nothing happens, and no one is told, if already revoked)."""
+    if not await services.store.banks.revoke_officer(bank_id, chat_id, actor=actor):
+        return []
+    return [Notification(chat_id, "staff", "revoked_officer")]
