@@ -6,10 +6,11 @@ from telegram.request import BaseRequest
 
 from bot.config import Settings
 from bot.services.container import Services, open_services
-from handlers import ask, bank, bind, broadcast, claims, errors, estimate, jobs, profile, selfcheck, staff, start
-from handlers.context import BotContext, IpBotApplication
-from handlers.menu import set_default_menus
-from handlers.persistence import StorePersistence
+from bot.telegram_adapter import jobs
+from bot.telegram_adapter.context import BotContext, IpBotApplication
+from bot.telegram_adapter.menu import set_default_menus
+from bot.telegram_adapter.persistence import StorePersistence
+from handlers import ask, bank, bind, broadcast, claims, errors, estimate, profile, selfcheck, staff, start
 
 #: Token used against the local sandbox when no TELEGRAM_BOT_TOKEN is configured.
 SANDBOX_TOKEN = "1000000:sandbox"

@@ -4,8 +4,8 @@ cited, up to two more as buttons, and an honest "not found" with a hint."""
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers.common import answer_query, data_is, send
-from handlers.context import BotContext, keyboard
+from bot.telegram_adapter.common import answer_query, data_is, send
+from bot.telegram_adapter.context import BotContext, keyboard
 
 MORE_ANSWERS = 2
 

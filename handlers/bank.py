@@ -17,10 +17,10 @@ from bot.services.loan_import import SUPPORTED_SUFFIXES
 from bot.services.monitoring import bank_status, import_and_check
 from bot.services.officers import PAYLOAD_PREFIX, bank_by_name, officer_bank, redeem_invite
 from bot.texts import TEXTS
-from handlers.common import CANCEL, amount_from, answer_query, conversation, data_is, send
-from handlers.context import BotContext, keyboard
-from handlers.menu import set_chat_menu
-from handlers.push import push
+from bot.telegram_adapter.common import CANCEL, amount_from, answer_query, conversation, data_is, send
+from bot.telegram_adapter.context import BotContext, keyboard
+from bot.telegram_adapter.menu import set_chat_menu
+from bot.telegram_adapter.push import push
 
 #: Row errors shown in the chat before the full list is attached as a file.
 ERRORS_IN_MESSAGE = 20

@@ -7,10 +7,10 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 from bot.rules.credit_code import check_credit_code
 from bot.services.onboarding import bind_enterprise, chat_locale, decide_binding, enterprise_by_id, identify
 from bot.services.notify import Notification, to_all
-from handlers.common import CANCEL, answer_query, conversation, data_is, send
-from handlers.context import BotContext, keyboard
-from handlers.menu import set_chat_menu
-from handlers.push import push
+from bot.telegram_adapter.common import CANCEL, answer_query, conversation, data_is, send
+from bot.telegram_adapter.context import BotContext, keyboard
+from bot.telegram_adapter.menu import set_chat_menu
+from bot.telegram_adapter.push import push
 from handlers.start import MENU_BIND
 
 CODE, CONFIRM_MANUAL, NAME = range(3)

@@ -14,8 +14,8 @@ from bot.services import broadcast as engine
 from bot.services.broadcast import BroadcastEngine, Outcome, Progress, SendResult, TemplateProblem
 from bot.services.container import Services
 from bot.texts import TEXTS
-from handlers.common import CANCEL, answer_query, conversation, data_is, send, staff_only
-from handlers.context import BotContext, keyboard
+from bot.telegram_adapter.common import CANCEL, answer_query, conversation, data_is, send, staff_only
+from bot.telegram_adapter.context import BotContext, keyboard
 
 log = logging.getLogger(__name__)
 AUDIENCE, PICK, TEXT, DOCUMENT, CONFIRM = range(5)

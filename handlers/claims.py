@@ -5,8 +5,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.services.claim_lookup import visible_claim, visible_claims
 from bot.services.onboarding import identify
-from handlers.common import answer_query, data_is, send
-from handlers.context import BotContext
+from bot.telegram_adapter.common import answer_query, data_is, send
+from bot.telegram_adapter.context import BotContext
 from handlers.start import MENU_CLAIMS
 
 

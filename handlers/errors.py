@@ -8,8 +8,8 @@ from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, InvalidCallbackData, MessageHandler, TypeHandler, filters
 
 from bot.services.onboarding import mark_blocked
-from handlers.common import STAFF_BUTTONS, send
-from handlers.context import BotContext
+from bot.telegram_adapter.common import STAFF_BUTTONS, send
+from bot.telegram_adapter.context import BotContext
 
 log = logging.getLogger(__name__)
 

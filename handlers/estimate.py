@@ -11,8 +11,8 @@ from bot.rules.amounts import parse_days
 from bot.rules.compensation import InvalidClaimInput
 from bot.services import claims_workflow
 from bot.texts import TEXTS
-from handlers.common import CANCEL, amount_from, answer_query, conversation, data_is, send
-from handlers.context import BotContext, keyboard
+from bot.telegram_adapter.common import CANCEL, amount_from, answer_query, conversation, data_is, send
+from bot.telegram_adapter.context import BotContext, keyboard
 from handlers.start import MENU_ESTIMATE
 
 PROGRAM, LOAN, LOSS, DAYS, PAID = range(5)

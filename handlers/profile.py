@@ -4,8 +4,8 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 
 from bot.services.onboarding import enterprise_of_chat, set_profile
-from handlers.common import CANCEL, answer_query, conversation, data_is, send
-from handlers.context import BotContext, keyboard
+from bot.telegram_adapter.common import CANCEL, answer_query, conversation, data_is, send
+from bot.telegram_adapter.context import BotContext, keyboard
 
 REGION, INDUSTRY = range(2)
 KEY = "profile"

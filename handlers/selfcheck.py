@@ -6,8 +6,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 
 from bot.rules.selfcheck import InvalidAnswer, chosen_option, evaluate, next_question
 from bot.texts import TEXTS
-from handlers.common import CANCEL, answer_query, conversation, data_is, send
-from handlers.context import BotContext, keyboard
+from bot.telegram_adapter.common import CANCEL, answer_query, conversation, data_is, send
+from bot.telegram_adapter.context import BotContext, keyboard
 from handlers.start import MENU_CHECK
 
 PROGRAM, ANSWER = range(2)

@@ -18,9 +18,9 @@ from bot.services.monitoring import (
 )
 from bot.texts import TEXTS
 from bot.services.reports import build_report
-from handlers.common import CANCEL, amount_from, answer_query, conversation, data_is, send, staff_only
-from handlers.context import BotContext, keyboard
-from handlers.push import push
+from bot.telegram_adapter.common import CANCEL, amount_from, answer_query, conversation, data_is, send, staff_only
+from bot.telegram_adapter.context import BotContext, keyboard
+from bot.telegram_adapter.push import push
 
 AMOUNT, REASON, INFO = range(3)
 NOTE, CONFIRM = range(2)

@@ -5,9 +5,9 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.services.onboarding import identify, remember_chat, set_locale
 from bot.texts import LOCALES
-from handlers.common import answer_query, data_is, send
-from handlers.context import BotContext, keyboard
-from handlers.menu import set_chat_menu
+from bot.telegram_adapter.common import answer_query, data_is, send
+from bot.telegram_adapter.context import BotContext, keyboard
+from bot.telegram_adapter.menu import set_chat_menu
 
 MENU_CHECK = ("menu", "check")
 MENU_ESTIMATE = ("menu", "estimate")

@@ -343,7 +343,7 @@ async def test_recovery_return_reminders_7_and_1_days_before_and_on_the_day(bot,
     await bot.send(OFFICER, f"/recovery {claim.claim_no} 10万")
     [recovery] = await bot.services.store.claims.open_recoveries()
     day = date.fromisoformat(recovery.deadline) - timedelta(days=days_before)
-    monkeypatch.setattr("handlers.jobs.today", lambda: day)
+    monkeypatch.setattr("bot.telegram_adapter.jobs.today", lambda: day)
     mark = await run_job(bot)
     assert count(bot.fake.sent_since(mark, OFFICER), "【提醒】") == int(reminded)
     mark = await run_job(bot)

@@ -1,6 +1,6 @@
 """Messages the services want pushed: who gets which template line, with which buttons.
 
-Services decide *what* to say to *whom*; `handlers.push` renders each in the recipient's language and
+Services decide *what* to say to *whom*; `bot.telegram_adapter.push` renders each in the recipient's language and
 sends it, so use cases stay testable without Telegram and every sentence stays in the templates."""
 
 from dataclasses import dataclass, field

@@ -1,4 +1,4 @@
-"""PTB's persistence data (see `handlers.persistence`): opaque values by kind and key."""
+"""PTB's persistence data (see `bot.telegram_adapter.persistence`): opaque values by kind and key."""
 
 from bot.store.db import Database
 

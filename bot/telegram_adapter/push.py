@@ -9,7 +9,7 @@ from telegram.error import BadRequest, Forbidden
 from bot.services.container import Services
 from bot.services.notify import Notification
 from bot.texts import TEXTS
-from handlers.context import keyboard
+from bot.telegram_adapter.context import keyboard
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from telegram.ext import Application
 
 from bot.clock import TZ, today
 from bot.services.monitoring import run_monitoring
-from handlers.context import BotContext
-from handlers.push import push
+from bot.telegram_adapter.context import BotContext
+from bot.telegram_adapter.push import push
 
 DAILY_MONITORING = "daily-monitoring"
 

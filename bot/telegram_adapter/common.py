@@ -11,7 +11,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 from telegram.warnings import PTBUserWarning
 
 from bot.rules.amounts import AmountError, parse_amount
-from handlers.context import BotContext
+from bot.telegram_adapter.context import BotContext
 
 # Conversations are tracked per user and chat on purpose (one flow at a time per user), with buttons
 # inside them; PTB warns that such buttons are not tracked per message, which is what we want.
