@@ -23,7 +23,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.sandbox_process import free_port  # noqa: E402
+from bot.sandbox.runner import free_port  # noqa: E402
 
 
 def _cpu_seconds(pid: int) -> float:

@@ -3,7 +3,7 @@
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.services.claim_lookup import visible_claim, visible_claims
+from bot.services.claim_lookup import processes, visible_claim, visible_claims
 from bot.services.onboarding import identify
 from bot.telegram_adapter.common import answer_query, data_is, send
 from bot.telegram_adapter.context import BotContext
@@ -18,7 +18,7 @@ async def claims(update: Update, context: BotContext) -> None:
         if claim is None:
             await send(update, context.line("claims", "not_found", claim_no=context.args[0]))
         else:
-            await send(update, context.line("claims", "detail", c=claim))
+            await send(update, context.line("claims", "detail", c=claim, process=processes(context.services)[claim.program_id]))
         return
     found = await visible_claims(context.services, me)
     if found is None:
@@ -29,7 +29,7 @@ async def claims(update: Update, context: BotContext) -> None:
     if not found:
         await send(update, context.line("claims", "empty", who=who))
     else:
-        await send(update, context.line("claims", "listing", claims=found, who=who))
+        await send(update, context.line("claims", "listing", claims=found, who=who, processes=processes(context.services)))
 
 
 def handlers() -> list:

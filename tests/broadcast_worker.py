@@ -18,7 +18,7 @@ from bot.config import Settings  # noqa: E402
 from bot.services.broadcast import BroadcastEngine  # noqa: E402
 from bot.services.container import open_services  # noqa: E402
 from handlers.broadcast import telegram_sender  # noqa: E402
-from tests.telegram_fake import StubTelegram  # noqa: E402
+from bot.sandbox.request_stub import StubTelegram  # noqa: E402
 
 
 class LoggingTelegram(StubTelegram):

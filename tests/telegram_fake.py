@@ -8,10 +8,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram.request import BaseRequest, RequestData
+from telegram.request import RequestData
 
-BOT_USER = {"id": 1000000, "is_bot": True, "first_name": "ipbot", "username": "ipbot_test_bot",
-            "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
+from bot.sandbox.request_stub import BOT_USER, StubTelegram
 
 
 @dataclass
@@ -19,34 +18,6 @@ class Call:
     method: str
     params: dict[str, Any]
     ok: bool = True
-
-
-class StubTelegram(BaseRequest):
-    """Answers every call at once with a plausible result (getMe: the bot; a send: a message)."""
-
-    @property
-    def read_timeout(self) -> float:
-        return 5.0
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    @staticmethod
-    def ok(name: str, params: dict) -> bytes:
-        result: Any = True
-        if name == "getMe":
-            result = BOT_USER
-        elif name == "sendMessage":
-            result = {"message_id": 1, "date": 0, "chat": {"id": int(params["chat_id"]), "type": "private"},
-                      "text": params["text"]}
-        return json.dumps({"ok": True, "result": result}).encode()
-
-    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
-                         **timeouts: Any) -> tuple[int, bytes]:
-        return 200, self.ok(url.rsplit("/", 1)[-1], request_data.parameters if request_data else {})
 
 
 @dataclass

@@ -376,17 +376,14 @@ async def test_english_replies_use_the_english_templates(bot):
 
 
 def test_the_estimate_template_names_the_program_in_the_readers_language(jiangbei):
+    from bot.rules.compensation import ClaimFacts, compute_compensation
     from bot.texts import TEXTS
-    result = type("R", (), {"eligible": True, "fund": Decimal("150000"), "ratio": Decimal("0.3"), "capped_by": None,
-                            "insurer_min": Decimal(0), "bank_max": Decimal(0)})
+    result = compute_compensation(jiangbei, ClaimFacts(Decimal(1000000), Decimal(500000)))
     english = TEXTS.render("en", "compensate", program=jiangbei.meta, loan=Decimal(1), loss=Decimal(1), result=result,
                            reasons=[])
     assert english.startswith("Jiangbei District IP-pledge risk compensation measures: compensation estimate")
     assert "150,000.00元" in TEXTS.render("zh", "compensate", program=jiangbei.meta, loan=Decimal(1), loss=Decimal(1),
-                                          result=type("R", (), {"eligible": True, "fund": Decimal("150000"),
-                                                                "ratio": Decimal("0.3"), "capped_by": None,
-                                                                "insurer_min": Decimal(0), "bank_max": Decimal(0)}),
-                                          reasons=[])
+                                          result=result, reasons=[])
 
 
 @pytest.mark.parametrize(("payload", "expect"), [("check", "第1/8题"), ("estimate", "1/4"), ("bind", "18位")])

@@ -103,6 +103,23 @@ def recovery_return(pack: PolicyPack, recovered: Decimal, fund_paid: Decimal, pr
     )
 
 
+@dataclass(frozen=True)
+class ClaimProcess:
+    """What a claim's next steps cite, from the pack: the article of the application and approval (第十七条),
+    the return period and its article (第十八条), and the bureaus that approve (the issuers)."""
+
+    apply_article: str
+    return_days: int
+    return_article: str
+    approvers: tuple[str, ...]
+
+
+def claim_process(pack: PolicyPack) -> ClaimProcess:
+    program = require_program(pack)
+    return ClaimProcess(program.claim_trigger.article, program.recovery.return_days.value,
+                        program.recovery.return_days.article, tuple(pack.meta.issuer))
+
+
 def return_is_late(deadline: date, today: date) -> bool:
     """Late only from the day after the deadline."""
     return today > deadline

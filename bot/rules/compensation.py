@@ -61,6 +61,18 @@ class ClaimFacts:
 
 
 @dataclass(frozen=True)
+class PartyShare:
+    """Another party's part of the loss as the pack names it: ``kind`` is ``fixed`` (a set ratio), ``min``
+    (at least; 第十四条's insurer) or ``remainder`` (at most what is left; the bank)."""
+
+    party: str
+    label: str
+    label_en: str
+    amount: Decimal
+    kind: Literal["fixed", "min", "remainder"]
+
+
+@dataclass(frozen=True)
 class CompensationResult:
     eligible: bool
     fund: Decimal
@@ -70,6 +82,9 @@ class CompensationResult:
     bank_max: Decimal
     parts: dict[str, Decimal]
     reasons: list[Reason] = field(default_factory=list)
+    #: "不高于": the ratio is the most the fund may pay, not a fixed share (from the pack).
+    ratio_is_ceiling: bool = True
+    shares: list[PartyShare] = field(default_factory=list)
 
 
 def require_program(pack: PolicyPack) -> Program:
@@ -273,9 +288,12 @@ def compute_compensation(pack: PolicyPack, facts: ClaimFacts) -> CompensationRes
             reasons.append(Reason("share_min", pack.id, share.article,
                                   {"party": share.label, "party_en": share.label_en, "ratio": share.min_ratio,
                                    "base": ceiling_fen(loss), "base_kind": base_kind}))
-    remainder_party = next((s.party for s in comp.shares if s.remainder), None)
-    if remainder_party is not None:
-        parts[remainder_party] = max(facts.principal_loss - sum(parts.values()), ZERO)
+    remainder = next((s for s in comp.shares if s.remainder), None)
+    if remainder is not None:
+        parts[remainder.party] = max(facts.principal_loss - sum(parts.values()), ZERO)
+    shares = [PartyShare(s.party, s.label, s.label_en, parts[s.party],
+                         "fixed" if s.ratio is not None else "min" if s.min_ratio is not None else "remainder")
+              for s in comp.shares if s.party in parts]
     return CompensationResult(
         eligible=eligible,
         fund=fund,
@@ -285,4 +303,6 @@ def compute_compensation(pack: PolicyPack, facts: ClaimFacts) -> CompensationRes
         bank_max=parts.get("bank", ZERO),
         parts=parts,
         reasons=reasons,
+        ratio_is_ceiling=comp.ratio_is_ceiling,
+        shares=shares,
     )

@@ -24,6 +24,13 @@ class NotLoopback(ValueError):
     """The sandbox binds to loopback only."""
 
 
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port free on the loopback address now (for a sandbox started by a test or a benchmark)."""
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
 def check_loopback(host: str) -> None:
     try:
         addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}

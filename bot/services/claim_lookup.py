@@ -3,8 +3,14 @@
 A claim number the chat may not see is reported exactly like a number that does not exist."""
 
 from bot.services.onboarding import Identity
+from bot.rules.claims import ClaimProcess, claim_process
 from bot.services.container import Services
 from bot.store.claims import Claim
+
+
+def processes(services: Services) -> dict[str, ClaimProcess]:
+    """Per program, what its claims' next steps cite."""
+    return {pack.id: claim_process(pack) for pack in services.packs.values() if pack.program is not None}
 
 
 def may_see(identity: Identity, claim: Claim) -> bool:

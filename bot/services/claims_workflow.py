@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from bot.rules.claims import apply_transition, approved_amount_allowed, available_actions, recovery_return
+from bot.rules.claims import apply_transition, claim_process, approved_amount_allowed, available_actions, recovery_return
 from bot.rules.compensation import ClaimFacts, CompensationResult, InvalidClaimInput, compute_compensation
 from bot.rules.money import ZERO, from_fen, to_fen
 from bot.rules.monitoring import covered_despite_suspension
@@ -108,7 +108,7 @@ async def estimate(services: Services, pack: PolicyPack, loan: Decimal, loss: De
 def _claim_params(services: Services, claim: Claim, **extra) -> dict:
     return {"claim_no": claim.claim_no, "loan_id": claim.loan_id, "enterprise": claim.enterprise,
             "status": claim.status, "ceiling": from_fen(claim.ceiling_fen), "loss": from_fen(claim.loss_fen),
-            "principal": from_fen(claim.principal_fen),
+            "principal": from_fen(claim.principal_fen), "process": claim_process(services.packs[claim.program_id]),
             "ip_principal": None if claim.ip_pledged_principal_fen is None else from_fen(claim.ip_pledged_principal_fen),
             "approved": None if claim.approved_fen is None else from_fen(claim.approved_fen),
             "paid": None if claim.paid_fen is None else from_fen(claim.paid_fen),

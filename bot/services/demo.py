@@ -26,5 +26,5 @@ async def seed_demo(services: Services, today: date) -> None:
     await store.enterprises.set_profile(enterprise.id, DEMO_REGION, DEMO_INDUSTRY, ACTOR)
     bank = await store.banks.ensure(BANK, ACTOR)
     await store.banks.add_officer(bank.id, OFFICER_USER, ACTOR)
-    book = resources.files("bot.sandbox").joinpath("demo_book.csv").read_bytes()
+    book = resources.files("bot.services").joinpath("demo_book.csv").read_bytes()
     await import_loan_book(store, services.programs[0], book, "demo_book.csv", report_date=today, actor=ACTOR)

@@ -1,0 +1,38 @@
+"""A Bot API stand-in at PTB's request layer that answers every call at once (no network): the base of the
+tests' recording fake and of the benchmarks that measure the bot without Telegram."""
+
+import json
+from typing import Any
+
+from telegram.request import BaseRequest, RequestData
+
+BOT_USER = {"id": 1000000, "is_bot": True, "first_name": "ipbot", "username": "ipbot_test_bot",
+            "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
+
+
+class StubTelegram(BaseRequest):
+    """Answers every call at once with a plausible result (getMe: the bot; a send: a message)."""
+
+    @property
+    def read_timeout(self) -> float:
+        return 5.0
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    @staticmethod
+    def ok(name: str, params: dict) -> bytes:
+        result: Any = True
+        if name == "getMe":
+            result = BOT_USER
+        elif name == "sendMessage":
+            result = {"message_id": 1, "date": 0, "chat": {"id": int(params["chat_id"]), "type": "private"},
+                      "text": params["text"]}
+        return json.dumps({"ok": True, "result": result}).encode()
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
+                         **timeouts: Any) -> tuple[int, bytes]:
+        return 200, self.ok(url.rsplit("/", 1)[-1], request_data.parameters if request_data else {})
