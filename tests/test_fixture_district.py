@@ -1,0 +1,79 @@
+"""A second district whose articles, ratio and parties differ from Jiangbei's: every notice it sends cites
+its own articles and names its own bureaus, and nothing of Jiangbei's shows through the shared templates."""
+
+import re
+import shutil
+from decimal import Decimal
+
+import pytest
+
+from bot.policies import DEFAULT_POLICY_DIR, load_pack
+from bot.rules.compensation import ClaimFacts, compute_compensation
+from bot.texts import TEXTS
+from tests.bot_harness import STAFF, BotHarness
+from tests.conftest import FIXTURES
+from tests.loan_books import csv_bytes, row
+
+DISTRICT = "tst-district-fixed"
+OFFICER, BANK = 2001, "测试银行"
+JIANGBEI_ONLY = re.compile(r"第(三|十一|十二|十四|十七|十八|十九)条|江北|区金融办|不高于|up to")
+
+
+@pytest.fixture
+async def bot(tmp_path):
+    policy_dir = tmp_path / "policies"
+    shutil.copytree(DEFAULT_POLICY_DIR, policy_dir)
+    shutil.copy(FIXTURES / "programs" / f"{DISTRICT}.yaml", policy_dir)
+    harness = await BotHarness(tmp_path / "data", IPBOT_PROGRAMS=[DISTRICT], IPBOT_POLICY_DIR=policy_dir).start()
+    yield harness
+    await harness.stop()
+
+
+async def test_every_notice_of_the_district_cites_its_own_articles(bot):
+    [invite] = await bot.send(STAFF, f"/invite {BANK}")
+    await bot.send(OFFICER, "/start " + re.search(r"start=(inv-[\w-]+)", invite["text"]).group(1))
+    book = [row("OK1", bank=BANK, principal="9400000"),
+            row("OD1", bank=BANK, principal="600000", overdue_days="95", insurer="")]
+    await bot.send_document(OFFICER, "book.csv", csv_bytes(book))
+    await bot.send(OFFICER, "/file_claim")
+    await bot.press(OFFICER, "OD1")
+    await bot.send(OFFICER, "60万")
+    await bot.press(OFFICER, "提交申请")
+    for button in ("开始审核", "按上限同意", "标记已拨付"):
+        await bot.press(STAFF, button)
+    claim_no = re.search(r"C\d{13}", bot.texts(bot.fake.sent_since(0, OFFICER))).group(0)
+    await bot.send(OFFICER, f"/recovery {claim_no} 10万")
+    await bot.send(OFFICER, "/claims")
+    await bot.send(STAFF, "/review")
+    await bot.send(STAFF, "/fund_resume")
+    await bot.send(STAFF, "测试区两局纪要")
+    await bot.press(STAFF, "确认恢复")
+
+    officer, staff = bot.texts(bot.fake.sent_since(0, OFFICER)), bot.texts(bot.fake.sent_since(0, STAFF))
+    everything = officer + staff
+    assert not JIANGBEI_ONLY.search(everything), JIANGBEI_ONLY.search(everything)
+    assert "【预警】" in officer and "第三十四条" in officer
+    assert "300,000.00元" in officer and "第三十二条" in officer
+    assert "第三十三条" in officer and "测试区知识产权局、测试区财政局" in everything
+    assert "20天内" in officer and "第三十五条" in officer and "50,000.00元" in officer
+    assert "【暂停】" in officer and "第三十一条" in officer
+    assert "【恢复】" in officer and "测试区知识产权局、测试区财政局" in officer
+    assert "合作保险" not in everything
+
+
+@pytest.mark.parametrize("locale", ["zh", "en"])
+@pytest.mark.parametrize(("name", "facts"), [
+    (DISTRICT, ClaimFacts(Decimal(1000000), Decimal(600000), overdue_days=95, has_insurer=False)),
+    ("weihai-test-layers", ClaimFacts(Decimal(1000000), Decimal(600000), npl_class="doubtful")),
+    ("zs-test-54-26-16-4", ClaimFacts(Decimal(1000000), Decimal(600000), overdue_days=95)),
+])
+def test_an_estimate_names_the_districts_parties_and_articles(locale, name, facts):
+    pack = load_pack(FIXTURES / "programs" / f"{name}.yaml")
+    result = compute_compensation(pack, facts)
+    reasons = TEXTS.reasons(locale, result.reasons)
+    text = TEXTS.render(locale, "compensate", program=pack.meta, loan=facts.loan_principal,
+                        loss=facts.principal_loss, result=result, reasons=reasons)
+    assert not JIANGBEI_ONLY.search(text) or pack.program.compensation.ratio_is_ceiling
+    for share in pack.program.compensation.shares:
+        assert (share.label if locale == "zh" else share.label_en.split()[-1]) in text
+    assert {r.article for r in result.reasons} <= {a.ref for a in pack.articles}
