@@ -4,7 +4,8 @@ cited, up to two more as buttons, and an honest "not found" with a hint."""
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.telegram_adapter.common import answer_query, data_is, send
+from bot.services.buttons import ArticleLink
+from bot.telegram_adapter.common import answer_query, send
 from bot.telegram_adapter.context import BotContext, keyboard
 
 MORE_ANSWERS = 2
@@ -20,7 +21,7 @@ async def _answer(update: Update, context: BotContext, question: str) -> None:
     text = context.line("ask", "answer", program=packs[best.policy].meta, article=best.article,
                         title=best.title, text=best.text)
     buttons = [[(context.line("ask", "btn_article", program=packs[a.policy].meta, article=a.article,
-                              title=a.title), ("art", a.policy, a.article))] for a in more]
+                              title=a.title), ArticleLink(a.policy, a.article))] for a in more]
     if buttons:
         text += "\n\n" + context.line("ask", "more")
     await send(update, text, reply_markup=keyboard(buttons) if buttons else None)
@@ -41,9 +42,9 @@ async def free_text(update: Update, context: BotContext) -> None:
 async def show_article(update: Update, context: BotContext) -> None:
     """An article's full text, from an "依据" or "more answers" button."""
     await answer_query(update)
-    _, policy, ref = update.callback_query.data
-    pack = context.services.packs.get(policy)
-    article = next((a for a in pack.articles if a.ref == ref), None) if pack else None
+    link = update.callback_query.data
+    pack = context.services.packs.get(link.policy)
+    article = next((a for a in pack.articles if a.ref == link.ref), None) if pack else None
     if article is None:
         await send(update, context.line("ask", "unknown_article"))
         return
@@ -52,7 +53,7 @@ async def show_article(update: Update, context: BotContext) -> None:
 
 
 def handlers() -> list:
-    return [CommandHandler("ask", ask_command), CallbackQueryHandler(show_article, pattern=data_is("art"))]
+    return [CommandHandler("ask", ask_command), CallbackQueryHandler(show_article, pattern=ArticleLink)]
 
 
 def fallback_handlers() -> list:

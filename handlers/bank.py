@@ -17,7 +17,8 @@ from bot.services.loan_import import SUPPORTED_SUFFIXES
 from bot.services.monitoring import bank_status, import_and_check
 from bot.services.officers import PAYLOAD_PREFIX, bank_by_name, officer_bank, redeem_invite
 from bot.texts import TEXTS
-from bot.telegram_adapter.common import CANCEL, amount_from, answer_query, conversation, data_is, send
+from bot.services.buttons import LoanChoice, ProgramChoice, Step, is_button
+from bot.telegram_adapter.common import CANCEL, amount_from, answer_query, close_keyboard, conversation, program_rows, send
 from bot.telegram_adapter.context import BotContext, keyboard
 from bot.telegram_adapter.menu import set_chat_menu
 from bot.telegram_adapter.push import push
@@ -28,6 +29,7 @@ ERRORS_IN_MESSAGE = 20
 LOAN_BUTTONS = 10
 PROGRAM, LOAN, LOSS, CONFIRM = range(4)
 KEY = "file_claim"
+SUBMIT = Step(KEY, "submit")
 
 
 async def _officer_bank(update: Update, context: BotContext):
@@ -121,7 +123,7 @@ def _pack(context: BotContext):
 
 async def program_chosen(update: Update, context: BotContext) -> int:
     await answer_query(update)
-    program_id = update.callback_query.data[2]
+    program_id = update.callback_query.data.program_id
     if program_id not in context.services.settings.programs:
         return PROGRAM
     context.user_data[KEY]["program"] = program_id
@@ -135,12 +137,11 @@ async def reprompt(update: Update, context: BotContext) -> None:
         return
     cancel = [(context.line("common", "cancel"), CANCEL)]
     if state["program"] is None:
-        rows = [[(TEXTS.program_name(context.locale, p.meta), ("fc", "program", p.id))] for p in context.services.programs]
-        await send(update, context.line("common", "program_pick"), reply_markup=keyboard(rows + [cancel]))
+        await send(update, context.line("common", "program_pick"), reply_markup=keyboard(program_rows(context, KEY) + [cancel]))
     elif "loan_id" not in state:
         pack = _pack(context)
         loans = await claims_workflow.claimable_loans(context.services, pack, state["bank_id"])
-        rows = [[(context.line("bank", "loan_button", loan=loan), ("fc", "loan", loan.loan_id))]
+        rows = [[(context.line("bank", "loan_button", loan=loan), LoanChoice(loan.loan_id))]
                 for loan in loans[:LOAN_BUTTONS]]
         await send(update, context.line("bank", "ask_loan", has_loans=bool(loans)), reply_markup=keyboard(rows + [cancel]))
     else:
@@ -159,7 +160,7 @@ async def _loan_chosen(update: Update, context: BotContext, loan_id: str) -> int
 
 async def loan_button(update: Update, context: BotContext) -> int:
     await answer_query(update)
-    return await _loan_chosen(update, context, update.callback_query.data[2])
+    return await _loan_chosen(update, context, update.callback_query.data.loan_id)
 
 
 async def loan_typed(update: Update, context: BotContext) -> int:
@@ -184,7 +185,7 @@ async def loss_typed(update: Update, context: BotContext) -> int:
     state["loss"] = str(loss)
     await send(update, context.line("bank", "confirm_claim", loan_id=state["loan_id"], loss=loss,
                                     ceiling=assessment.result.fund, reasons=reasons),
-               reply_markup=keyboard([[(context.line("bank", "btn_submit"), ("fc", "submit")),
+               reply_markup=keyboard([[(context.line("bank", "btn_submit"), SUBMIT),
                                        (context.line("common", "cancel"), CANCEL)]]))
     return CONFIRM
 
@@ -199,7 +200,7 @@ async def submit(update: Update, context: BotContext) -> int:
     await answer_query(update)
     state = context.user_data[KEY]
     bank = await bank_by_name(context.services, state["bank"])
-    await update.callback_query.edit_message_reply_markup(None)
+    await close_keyboard(update, context)
     try:
         _, notes = await claims_workflow.file_claim(context.services, _pack(context), bank, state["loan_id"],
                                                     Decimal(state["loss"]), today(),
@@ -267,10 +268,10 @@ def handlers() -> list:
             "file_claim",
             entry_points=[CommandHandler("file_claim", file_start)],
             states={
-                PROGRAM: [CallbackQueryHandler(program_chosen, pattern=data_is("fc", "program"))],
-                LOAN: [CallbackQueryHandler(loan_button, pattern=data_is("fc", "loan")), MessageHandler(text, loan_typed)],
+                PROGRAM: [CallbackQueryHandler(program_chosen, pattern=ProgramChoice)],
+                LOAN: [CallbackQueryHandler(loan_button, pattern=LoanChoice), MessageHandler(text, loan_typed)],
                 LOSS: [MessageHandler(text, loss_typed)],
-                CONFIRM: [CallbackQueryHandler(submit, pattern=data_is("fc", "submit"))],
+                CONFIRM: [CallbackQueryHandler(submit, pattern=is_button(SUBMIT))],
             },
             key=KEY,
             reprompt=reprompt,

@@ -7,7 +7,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 from bot.rules.credit_code import check_credit_code
 from bot.services.onboarding import bind_enterprise, chat_locale, decide_binding, enterprise_by_id, identify
 from bot.services.notify import Notification, to_all
-from bot.telegram_adapter.common import CANCEL, answer_query, conversation, data_is, send
+from bot.services.buttons import BindingDecision, Step, is_button
+from bot.telegram_adapter.common import CANCEL, answer_query, close_keyboard, conversation, send
 from bot.telegram_adapter.context import BotContext, keyboard
 from bot.telegram_adapter.menu import set_chat_menu
 from bot.telegram_adapter.push import push
@@ -15,6 +16,7 @@ from handlers.start import MENU_BIND
 
 CODE, CONFIRM_MANUAL, NAME = range(3)
 KEY = "bind"
+MANUAL, RETRY = Step(KEY, "manual"), Step(KEY, "retry")
 
 
 def _cancel_row(context: BotContext) -> list:
@@ -46,7 +48,7 @@ async def code_received(update: Update, context: BotContext) -> int:
     if check.problem == "check_digit":
         context.user_data[KEY] = {"pending_code": check.code}
         await send(update, context.line("bind", "code_check_digit", code=check.code), reply_markup=keyboard([
-            [(context.line("bind", "btn_manual"), ("bind", "manual")), (context.line("bind", "btn_retry"), ("bind", "retry"))],
+            [(context.line("bind", "btn_manual"), MANUAL), (context.line("bind", "btn_retry"), RETRY)],
             _cancel_row(context)]))
         return CONFIRM_MANUAL
     context.user_data[KEY] = {"code": check.code, "org_warning": bool(check.warnings)}
@@ -57,7 +59,7 @@ async def code_received(update: Update, context: BotContext) -> int:
 async def manual_chosen(update: Update, context: BotContext) -> int:
     await answer_query(update)
     state = context.user_data.get(KEY, {})
-    if update.callback_query.data[1] == "retry" or "pending_code" not in state:
+    if update.callback_query.data == RETRY or "pending_code" not in state:
         context.user_data[KEY] = {}
         await reprompt(update, context)
         return CODE
@@ -93,8 +95,8 @@ async def name_received(update: Update, context: BotContext) -> int:
 def _staff_request(context: BotContext, enterprise, chat_id: int, status: str, given_name: str) -> list[Notification]:
     params = {"name": enterprise.name, "code": enterprise.credit_code, "chat_id": chat_id, "status": status,
               "given_name": given_name}
-    buttons = ((("btn_approve", ("bindreq", True, enterprise.id, chat_id)),
-                ("btn_reject", ("bindreq", False, enterprise.id, chat_id))),)
+    buttons = ((("btn_approve", BindingDecision(True, enterprise.id, chat_id)),
+                ("btn_reject", BindingDecision(False, enterprise.id, chat_id))),)
     return to_all(context.services.settings.staff_ids, "bind", "staff_notice", params, buttons)
 
 
@@ -104,11 +106,12 @@ async def staff_decides(update: Update, context: BotContext) -> None:
     if not context.services.is_staff(update.effective_user.id):
         await send(update, context.line("common", "staff_only"))
         return
-    _, approve, enterprise_id, chat_id = update.callback_query.data
+    decision = update.callback_query.data
+    approve, enterprise_id, chat_id = decision.approve, decision.enterprise_id, decision.chat_id
     if not await decide_binding(context.services, enterprise_id, chat_id, approve, actor=f"user:{update.effective_user.id}"):
         await send(update, context.line("bind", "already_decided"))
         return
-    await update.callback_query.edit_message_reply_markup(None)
+    await close_keyboard(update, context)
     await send(update, context.line("bind", "decided_staff", approve=approve))
     enterprise = await enterprise_by_id(context.services, enterprise_id)
     await push(context.bot, context.services, [Notification(
@@ -123,16 +126,16 @@ def handlers() -> list:
     return [
         conversation(
             "bind",
-            entry_points=[CommandHandler("bind", start), CallbackQueryHandler(start, pattern=data_is(*MENU_BIND)),
+            entry_points=[CommandHandler("bind", start), CallbackQueryHandler(start, pattern=is_button(MENU_BIND)),
                           CommandHandler("start", start, filters.Regex(r"^/start bind$"))],
             states={
                 CODE: [MessageHandler(text, code_received)],
-                CONFIRM_MANUAL: [CallbackQueryHandler(manual_chosen, pattern=data_is("bind")),
+                CONFIRM_MANUAL: [CallbackQueryHandler(manual_chosen, pattern=lambda data: data in (MANUAL, RETRY)),
                                  MessageHandler(text, code_received)],
                 NAME: [MessageHandler(text, name_received)],
             },
             key=KEY,
             reprompt=reprompt,
         ),
-        CallbackQueryHandler(staff_decides, pattern=data_is("bindreq")),
+        CallbackQueryHandler(staff_decides, pattern=BindingDecision),
     ]

@@ -14,12 +14,14 @@ from bot.services import broadcast as engine
 from bot.services.broadcast import BroadcastEngine, Outcome, Progress, SendResult, TemplateProblem
 from bot.services.container import Services
 from bot.texts import TEXTS
-from bot.telegram_adapter.common import CANCEL, answer_query, conversation, data_is, send, staff_only
+from bot.services.buttons import BroadcastStep, is_button
+from bot.telegram_adapter.common import CANCEL, answer_query, close_keyboard, conversation, send, staff_only
 from bot.telegram_adapter.context import BotContext, keyboard
 
 log = logging.getLogger(__name__)
 AUDIENCE, PICK, TEXT, DOCUMENT, CONFIRM = range(5)
 KEY = "broadcast"
+NO_DOCUMENT, SEND = BroadcastStep("no_document"), BroadcastStep("send")
 
 
 def telegram_sender(bot: Bot) -> engine.Sender:
@@ -64,7 +66,7 @@ def start_engine(app: Application, services: Services, broadcast_id: int, staff_
         locale = services.settings.locale
         text = TEXTS.line(locale, "broadcast", "progress", p=progress)
         markup = None if progress.finished else keyboard(
-            [[(TEXTS.line(locale, "broadcast", "btn_stop"), ("bc", "cancel", broadcast_id))]])
+            [[(TEXTS.line(locale, "broadcast", "btn_stop"), BroadcastStep("stop", broadcast_id))]])
         try:
             if state["message_id"] is None:
                 state["message_id"] = (await bot.send_message(staff_chat, text, reply_markup=markup)).message_id
@@ -109,24 +111,24 @@ async def reprompt(update: Update, context: BotContext) -> None:
         return
     cancel = [(context.line("common", "cancel"), CANCEL)]
     if "audience" not in state:
-        rows = [[(context.line("broadcast", "audience", kind=kind), ("bc", "aud", kind))] for kind in engine.AUDIENCES]
+        rows = [[(context.line("broadcast", "audience", kind=kind), BroadcastStep("audience", kind))] for kind in engine.AUDIENCES]
         await send(update, context.line("broadcast", "ask_audience"), reply_markup=keyboard(rows + [cancel]))
     elif state["audience"] in ("bank", "region", "industry") and "value" not in state:
         choices = await engine.audience_choices(context.services, state["audience"])
-        rows = [[(label, ("bc", "val", value))] for label, value in choices]
+        rows = [[(label, BroadcastStep("value", value))] for label, value in choices]
         await send(update, context.line("broadcast", "ask_value", kind=state["audience"], empty=not choices),
                    reply_markup=keyboard(rows + [cancel]))
     elif "text" not in state:
         await send(update, context.line("broadcast", "ask_text"), reply_markup=keyboard([cancel]))
     else:
         await send(update, context.line("broadcast", "ask_document"),
-                   reply_markup=keyboard([[(context.line("broadcast", "btn_no_document"), ("bc", "nodoc"))], cancel]))
+                   reply_markup=keyboard([[(context.line("broadcast", "btn_no_document"), NO_DOCUMENT)], cancel]))
 
 
 @staff_only
 async def audience_chosen(update: Update, context: BotContext) -> int:
     await answer_query(update)
-    kind = update.callback_query.data[2]
+    kind = update.callback_query.data.value
     context.user_data[KEY] = {"audience": kind}
     await reprompt(update, context)
     return PICK if kind in ("bank", "region", "industry") else TEXT
@@ -135,7 +137,7 @@ async def audience_chosen(update: Update, context: BotContext) -> int:
 @staff_only
 async def value_chosen(update: Update, context: BotContext) -> int:
     await answer_query(update)
-    context.user_data[KEY]["value"] = update.callback_query.data[2]
+    context.user_data[KEY]["value"] = update.callback_query.data.value
     await reprompt(update, context)
     return TEXT
 
@@ -160,7 +162,7 @@ async def _preview(update: Update, context: BotContext) -> int:
     sample = engine.check_text(state["text"]).render(name=sample_name)
     await send(update, context.line("broadcast", "preview", count=len(found), sample=sample,
                                     document=state.get("document_name")),
-               reply_markup=keyboard([[(context.line("broadcast", "btn_send", count=len(found)), ("bc", "send")),
+               reply_markup=keyboard([[(context.line("broadcast", "btn_send", count=len(found)), SEND),
                                        (context.line("common", "cancel"), CANCEL)]]))
     return CONFIRM
 
@@ -182,7 +184,7 @@ async def no_document(update: Update, context: BotContext) -> int:
 async def confirmed(update: Update, context: BotContext) -> int:
     await answer_query(update)
     state = context.user_data.pop(KEY)
-    await update.callback_query.edit_message_reply_markup(None)
+    await close_keyboard(update, context)
     broadcast_id, count = await engine.queue(context.services, update.effective_user.id, state["audience"],
                                              state.get("value"), state["text"], state.get("document"))
     message = await update.effective_chat.send_message(context.line("broadcast", "queued", count=count))
@@ -193,7 +195,7 @@ async def confirmed(update: Update, context: BotContext) -> int:
 @staff_only
 async def stop(update: Update, context: BotContext) -> None:
     await answer_query(update)
-    broadcast_id = update.callback_query.data[2]
+    broadcast_id = update.callback_query.data.value
     stopped = await engine.cancel(context.services, broadcast_id, actor=f"user:{update.effective_user.id}")
     if not stopped:
         await send(update, context.line("broadcast", "not_running"))
@@ -212,16 +214,16 @@ def handlers() -> list:
             "broadcast",
             entry_points=[CommandHandler("broadcast", start)],
             states={
-                AUDIENCE: [CallbackQueryHandler(audience_chosen, pattern=data_is("bc", "aud"))],
-                PICK: [CallbackQueryHandler(value_chosen, pattern=data_is("bc", "val"))],
+                AUDIENCE: [CallbackQueryHandler(audience_chosen, pattern=lambda data: isinstance(data, BroadcastStep) and data.action == "audience")],
+                PICK: [CallbackQueryHandler(value_chosen, pattern=lambda data: isinstance(data, BroadcastStep) and data.action == "value")],
                 TEXT: [MessageHandler(text, text_typed)],
                 DOCUMENT: [MessageHandler(filters.Document.ALL, document_received),
-                           CallbackQueryHandler(no_document, pattern=data_is("bc", "nodoc"))],
-                CONFIRM: [CallbackQueryHandler(confirmed, pattern=data_is("bc", "send"))],
+                           CallbackQueryHandler(no_document, pattern=is_button(NO_DOCUMENT))],
+                CONFIRM: [CallbackQueryHandler(confirmed, pattern=is_button(SEND))],
             },
             key=KEY,
             reprompt=reprompt,
         ),
-        CallbackQueryHandler(stop, pattern=data_is("bc", "cancel")),
+        CallbackQueryHandler(stop, pattern=lambda data: isinstance(data, BroadcastStep) and data.action == "stop"),
         CommandHandler("broadcasts", listing),
     ]

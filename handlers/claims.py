@@ -5,7 +5,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.services.claim_lookup import processes, visible_claim, visible_claims
 from bot.services.onboarding import identify
-from bot.telegram_adapter.common import answer_query, data_is, send
+from bot.services.buttons import is_button
+from bot.telegram_adapter.common import answer_query, send
 from bot.telegram_adapter.context import BotContext
 from handlers.start import MENU_CLAIMS
 
@@ -33,4 +34,4 @@ async def claims(update: Update, context: BotContext) -> None:
 
 
 def handlers() -> list:
-    return [CommandHandler("claims", claims), CallbackQueryHandler(claims, pattern=data_is(*MENU_CLAIMS))]
+    return [CommandHandler("claims", claims), CallbackQueryHandler(claims, pattern=is_button(MENU_CLAIMS))]

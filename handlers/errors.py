@@ -8,7 +8,8 @@ from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, InvalidCallbackData, MessageHandler, TypeHandler, filters
 
 from bot.services.onboarding import mark_blocked
-from bot.telegram_adapter.common import STAFF_BUTTONS, send
+from bot.services.buttons import StaffButton
+from bot.telegram_adapter.common import send
 from bot.telegram_adapter.context import BotContext
 
 log = logging.getLogger(__name__)
@@ -44,9 +45,7 @@ async def menu_expired(update: Update, context: BotContext) -> None:
 async def unhandled_button(update: Update, context: BotContext) -> None:
     """A press no handler took: a step of someone else's flow, or a staff button in the wrong hands."""
     await update.callback_query.answer()
-    data = update.callback_query.data
-    staff_button = isinstance(data, tuple) and data and data[0] in STAFF_BUTTONS
-    if staff_button and not context.services.is_staff(update.effective_user.id):
+    if isinstance(update.callback_query.data, StaffButton) and not context.services.is_staff(update.effective_user.id):
         await send(update, context.line("common", "staff_only"))
     else:
         await send(update, context.line("common", "menu_expired"))

@@ -11,12 +11,14 @@ from bot.rules.amounts import parse_days
 from bot.rules.compensation import InvalidClaimInput
 from bot.services import claims_workflow
 from bot.texts import TEXTS
-from bot.telegram_adapter.common import CANCEL, amount_from, answer_query, conversation, data_is, send
+from bot.services.buttons import ProgramChoice, Step, is_button
+from bot.telegram_adapter.common import CANCEL, amount_from, answer_query, conversation, program_rows, send
 from bot.telegram_adapter.context import BotContext, keyboard
 from handlers.start import MENU_ESTIMATE
 
 PROGRAM, LOAN, LOSS, DAYS, PAID = range(5)
 KEY = "estimate"
+BACK, SKIP_DAYS, NONE_PAID = Step(KEY, "back"), Step(KEY, "skip_days"), Step(KEY, "none_paid")
 STEPS = {LOAN: "loan", LOSS: "loss", DAYS: "days", PAID: "paid"}
 
 
@@ -37,16 +39,15 @@ async def reprompt(update: Update, context: BotContext) -> None:
     state = _state(context)
     step = state["step"]
     cancel = (context.line("common", "cancel"), CANCEL)
-    back = [(context.line("common", "back"), ("est", "back"))] if step > LOAN else []
+    back = [(context.line("common", "back"), BACK)] if step > LOAN else []
     if step == PROGRAM:
-        rows = [[(TEXTS.program_name(context.locale, p.meta), ("est", "program", p.id))] for p in context.services.programs]
-        await send(update, context.line("common", "program_pick"), reply_markup=keyboard(rows + [[cancel]]))
+        await send(update, context.line("common", "program_pick"), reply_markup=keyboard(program_rows(context, KEY) + [[cancel]]))
         return
     extra = []
     if step == DAYS:
-        extra = [(context.line("estimate", "btn_skip_days"), ("est", "skip_days"))]
+        extra = [(context.line("estimate", "btn_skip_days"), SKIP_DAYS)]
     elif step == PAID:
-        extra = [(context.line("estimate", "btn_none_paid"), ("est", "none_paid"))]
+        extra = [(context.line("estimate", "btn_none_paid"), NONE_PAID)]
     await send(update, context.line("estimate", f"ask_{STEPS[step]}"), reply_markup=keyboard([extra, back + [cancel]]))
 
 
@@ -58,7 +59,7 @@ async def _advance(update: Update, context: BotContext, step: int) -> int:
 
 async def program_chosen(update: Update, context: BotContext) -> int:
     await answer_query(update)
-    program_id = update.callback_query.data[2]
+    program_id = update.callback_query.data.program_id
     if program_id not in context.services.settings.programs:
         return PROGRAM
     _state(context)["program"] = program_id
@@ -141,16 +142,16 @@ def handlers() -> list:
     text = filters.TEXT & ~filters.COMMAND
     return [conversation(
         "estimate",
-        entry_points=[CommandHandler("estimate", start), CallbackQueryHandler(start, pattern=data_is(*MENU_ESTIMATE)),
+        entry_points=[CommandHandler("estimate", start), CallbackQueryHandler(start, pattern=is_button(MENU_ESTIMATE)),
                       CommandHandler("start", start, filters.Regex(r"^/start estimate$"))],
         states={
-            PROGRAM: [CallbackQueryHandler(program_chosen, pattern=data_is("est", "program"))],
+            PROGRAM: [CallbackQueryHandler(program_chosen, pattern=ProgramChoice)],
             LOAN: [MessageHandler(text, loan_received)],
-            LOSS: [MessageHandler(text, loss_received), CallbackQueryHandler(back, pattern=data_is("est", "back"))],
-            DAYS: [MessageHandler(text, days_received), CallbackQueryHandler(days_skipped, pattern=data_is("est", "skip_days")),
-                   CallbackQueryHandler(back, pattern=data_is("est", "back"))],
-            PAID: [MessageHandler(text, paid_received), CallbackQueryHandler(none_paid, pattern=data_is("est", "none_paid")),
-                   CallbackQueryHandler(back, pattern=data_is("est", "back"))],
+            LOSS: [MessageHandler(text, loss_received), CallbackQueryHandler(back, pattern=is_button(BACK))],
+            DAYS: [MessageHandler(text, days_received), CallbackQueryHandler(days_skipped, pattern=is_button(SKIP_DAYS)),
+                   CallbackQueryHandler(back, pattern=is_button(BACK))],
+            PAID: [MessageHandler(text, paid_received), CallbackQueryHandler(none_paid, pattern=is_button(NONE_PAID)),
+                   CallbackQueryHandler(back, pattern=is_button(BACK))],
         },
         key=KEY,
         reprompt=reprompt,

@@ -4,11 +4,13 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 
 from bot.services.onboarding import enterprise_of_chat, set_profile
-from bot.telegram_adapter.common import CANCEL, answer_query, conversation, data_is, send
+from bot.services.buttons import Step, is_button
+from bot.telegram_adapter.common import CANCEL, answer_query, conversation, send
 from bot.telegram_adapter.context import BotContext, keyboard
 
 REGION, INDUSTRY = range(2)
 KEY = "profile"
+KEEP = Step(KEY, "keep")
 #: The longest region or industry name kept.
 MAX_LENGTH = 40
 
@@ -30,7 +32,7 @@ async def reprompt(update: Update, context: BotContext) -> None:
         return
     step = "region" if "region_done" not in state else "industry"
     await send(update, context.line("profile", f"ask_{step}", current=state[step]),
-               reply_markup=keyboard([[(context.line("profile", "btn_keep"), ("pf", "keep"))],
+               reply_markup=keyboard([[(context.line("profile", "btn_keep"), KEEP)],
                                       [(context.line("common", "cancel"), CANCEL)]]))
 
 
@@ -63,6 +65,6 @@ async def keep(update: Update, context: BotContext) -> int:
 
 def handlers() -> list:
     text = filters.TEXT & ~filters.COMMAND
-    steps = [MessageHandler(text, typed), CallbackQueryHandler(keep, pattern=data_is("pf", "keep"))]
+    steps = [MessageHandler(text, typed), CallbackQueryHandler(keep, pattern=is_button(KEEP))]
     return [conversation("profile", entry_points=[CommandHandler("profile", start)],
                          states={REGION: steps, INDUSTRY: steps}, key=KEY, reprompt=reprompt)]

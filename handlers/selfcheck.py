@@ -6,17 +6,19 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 
 from bot.rules.selfcheck import InvalidAnswer, chosen_option, evaluate, next_question
 from bot.texts import TEXTS
-from bot.telegram_adapter.common import CANCEL, answer_query, conversation, data_is, send
+from bot.services.buttons import Answer, ArticleLink, ProgramChoice, Step, is_button
+from bot.telegram_adapter.common import CANCEL, answer_query, close_keyboard, conversation, program_rows, send
 from bot.telegram_adapter.context import BotContext, keyboard
 from handlers.start import MENU_CHECK
 
 PROGRAM, ANSWER = range(2)
 KEY = "selfcheck"
+BACK = Step(KEY, "back")
 
 
 def _option_rows(context: BotContext, question) -> list:
-    label = "label_en" if context.locale == "en" else "label"
-    buttons = [(getattr(option, label), ("sc", "a", question.id, option.value)) for option in question.options]
+    buttons = [(context.line("selfcheck", "option", option=option), Answer(question.id, option.value))
+               for option in question.options]
     return [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
 
 
@@ -35,16 +37,15 @@ async def reprompt(update: Update, context: BotContext) -> None:
     if state is None:
         return
     if state["program"] is None:
-        rows = [[(TEXTS.program_name(context.locale, p.meta), ("sc", "program", p.id))] for p in context.services.programs]
         await send(update, context.line("common", "program_pick"),
-                   reply_markup=keyboard(rows + [[(context.line("common", "cancel"), CANCEL)]]))
+                   reply_markup=keyboard(program_rows(context, KEY) + [[(context.line("common", "cancel"), CANCEL)]]))
     else:
         await _ask(update, context)
 
 
 async def program_chosen(update: Update, context: BotContext) -> int:
     await answer_query(update)
-    program_id = update.callback_query.data[2]
+    program_id = update.callback_query.data.program_id
     if program_id not in context.services.settings.programs:
         return PROGRAM
     context.user_data[KEY] = {"program": program_id, "answers": {}}
@@ -60,8 +61,8 @@ async def _ask(update: Update, context: BotContext) -> int:
     total = len(pack.program.selfcheck)
     number = [q.id for q in pack.program.selfcheck].index(question.id) + 1
     text = context.line("selfcheck", "question", program=pack.meta, number=number, total=total,
-                        text=question.text_en if context.locale == "en" else question.text)
-    controls = ([(context.line("common", "back"), ("sc", "back"))] if state["answers"] else []) + \
+                        text=context.line("selfcheck", "question_text", question=question))
+    controls = ([(context.line("common", "back"), BACK)] if state["answers"] else []) + \
         [(context.line("common", "cancel"), CANCEL)]
     await send(update, text, reply_markup=keyboard(_option_rows(context, question) + [controls]))
     return ANSWER
@@ -71,7 +72,7 @@ async def answered(update: Update, context: BotContext) -> int:
     await answer_query(update)
     state = context.user_data[KEY]
     pack = context.services.packs[state["program"]]
-    _, _, question_id, value = update.callback_query.data
+    question_id, value = update.callback_query.data.question_id, update.callback_query.data.value
     current = next_question(pack, state["answers"])
     if current is None or current.id != question_id:
         await send(update, context.line("common", "follow_prompt"))
@@ -80,9 +81,8 @@ async def answered(update: Update, context: BotContext) -> int:
         option = chosen_option(current, value)
     except InvalidAnswer:
         return await _ask(update, context)
-    query = update.callback_query
-    await query.edit_message_text(context.line("selfcheck", "answered", question=query.message.text,
-                                               answer=option.label_en if context.locale == "en" else option.label))
+    await close_keyboard(update, context, context.line("selfcheck", "answered", question=update.callback_query.message.text,
+                                                       answer=context.line("selfcheck", "option", option=option)))
     state["answers"][question_id] = value
     return await _ask(update, context)
 
@@ -92,7 +92,7 @@ async def back(update: Update, context: BotContext) -> int:
     answers = context.user_data[KEY]["answers"]
     if answers:
         answers.pop(next(reversed(answers)))
-    await update.callback_query.edit_message_reply_markup(None)
+    await close_keyboard(update, context)
     return await _ask(update, context)
 
 
@@ -103,7 +103,7 @@ async def _finish(update: Update, context: BotContext) -> int:
     reasons = TEXTS.reasons(context.locale, result.reasons)
     text = context.line("selfcheck", "verdict", program=pack.meta, verdict=result.verdict, reasons=reasons)
     refs = list(dict.fromkeys(r.article for r in result.reasons))
-    buttons = [(context.line("selfcheck", "btn_article", ref=ref), ("art", pack.id, ref)) for ref in refs]
+    buttons = [(context.line("selfcheck", "btn_article", ref=ref), ArticleLink(pack.id, ref)) for ref in refs]
     await send(update, text, reply_markup=keyboard([buttons[i:i + 3] for i in range(0, len(buttons), 3)]))
     return ConversationHandler.END
 
@@ -111,12 +111,12 @@ async def _finish(update: Update, context: BotContext) -> int:
 def handlers() -> list:
     return [conversation(
         "selfcheck",
-        entry_points=[CommandHandler("check", start), CallbackQueryHandler(start, pattern=data_is(*MENU_CHECK)),
+        entry_points=[CommandHandler("check", start), CallbackQueryHandler(start, pattern=is_button(MENU_CHECK)),
                       CommandHandler("start", start, filters.Regex(r"^/start check$"))],
         states={
-            PROGRAM: [CallbackQueryHandler(program_chosen, pattern=data_is("sc", "program"))],
-            ANSWER: [CallbackQueryHandler(answered, pattern=data_is("sc", "a")),
-                     CallbackQueryHandler(back, pattern=data_is("sc", "back"))],
+            PROGRAM: [CallbackQueryHandler(program_chosen, pattern=ProgramChoice)],
+            ANSWER: [CallbackQueryHandler(answered, pattern=Answer),
+                     CallbackQueryHandler(back, pattern=is_button(BACK))],
         },
         key=KEY,
         reprompt=reprompt,

@@ -18,7 +18,8 @@ from bot.services.monitoring import (
 )
 from bot.texts import TEXTS
 from bot.services.reports import build_report
-from bot.telegram_adapter.common import CANCEL, amount_from, answer_query, conversation, data_is, send, staff_only
+from bot.services.buttons import ClaimAction, FundAction, RevokeOfficer, SuspensionDecision, is_button
+from bot.telegram_adapter.common import CANCEL, amount_from, answer_query, close_keyboard, conversation, send, staff_only
 from bot.telegram_adapter.context import BotContext, keyboard
 from bot.telegram_adapter.push import push
 
@@ -49,7 +50,7 @@ async def officers(update: Update, context: BotContext) -> None:
         await send(update, context.line("staff", "unknown_bank", names=await bank_names(context.services)))
         return
     chat_ids = await officers_of(context.services, bank.id)
-    rows = [[(context.line("staff", "btn_revoke", chat_id=chat_id), ("revoke", bank.id, chat_id))] for chat_id in chat_ids]
+    rows = [[(context.line("staff", "btn_revoke", chat_id=chat_id), RevokeOfficer(bank.id, chat_id))] for chat_id in chat_ids]
     await send(update, context.line("staff", "officers", bank=bank.name, chat_ids=chat_ids),
                reply_markup=keyboard(rows) if rows else None)
 
@@ -57,7 +58,7 @@ async def officers(update: Update, context: BotContext) -> None:
 @staff_only
 async def revoke(update: Update, context: BotContext) -> None:
     await answer_query(update)
-    _, bank_id, chat_id = update.callback_query.data
+    bank_id, chat_id = update.callback_query.data.bank_id, update.callback_query.data.chat_id
     await push(context.bot, context.services,
                await revoke_officer(context.services, bank_id, chat_id, actor=f"user:{update.effective_user.id}"))
     await send(update, context.line("staff", "revoked", chat_id=chat_id))
@@ -107,7 +108,8 @@ async def fund_pause(update: Update, context: BotContext) -> int:
 
 @staff_only
 async def resume_button(update: Update, context: BotContext) -> int:
-    return await _fund_start(update, context, "resume", update.callback_query.data[2])
+    await close_keyboard(update, context)
+    return await _fund_start(update, context, "resume", update.callback_query.data.program_id)
 
 
 async def fund_reprompt(update: Update, context: BotContext) -> None:
@@ -124,7 +126,7 @@ async def fund_reprompt(update: Update, context: BotContext) -> None:
     await send(update, context.line("staff", "fund_confirm", kind=state["kind"], program=pack.meta, note=state["note"],
                                     paid=position.paid, balance=position.balance),
                reply_markup=keyboard([[(context.line("staff", "btn_fund_confirm", kind=state["kind"]),
-                                        ("fund", "confirm"))], cancel_row]))
+                                        FundAction("confirm"))], cancel_row]))
 
 
 @staff_only
@@ -137,7 +139,7 @@ async def fund_note_typed(update: Update, context: BotContext) -> int:
 @staff_only
 async def fund_confirmed(update: Update, context: BotContext) -> int:
     await answer_query(update)
-    await update.callback_query.edit_message_reply_markup(None)
+    await close_keyboard(update, context)
     state = context.user_data.pop(FUND_KEY)
     pack = context.services.packs[state["program"]]
     try:
@@ -154,12 +156,12 @@ async def fund_confirmed(update: Update, context: BotContext) -> int:
 @staff_only
 async def suspension_decided(update: Update, context: BotContext) -> None:
     await answer_query(update)
-    _, approve, alert_id = update.callback_query.data
+    approve, alert_id = update.callback_query.data.approve, update.callback_query.data.alert_id
     notes = await decide_suspension(context.services, alert_id, approve, today(), actor=f"user:{update.effective_user.id}")
     if notes is None:
         await send(update, context.line("staff", "already_decided"))
         return
-    await update.callback_query.edit_message_reply_markup(None)
+    await close_keyboard(update, context)
     await push(context.bot, context.services, notes)
 
 
@@ -184,8 +186,8 @@ async def _refused(update: Update, context: BotContext, claim_no: str, exc: Clai
     """The ledger said no, or less: the new ceiling and every reason with its article, and what staff can do."""
     reasons = TEXTS.reasons(context.locale, exc.reasons)
     if exc.code == "ceiling_changed":
-        buttons = [[(context.line("claim_notices", "btn_approve_ceiling"), ("claim", "approve", claim_no)),
-                    (context.line("claim_notices", "btn_reject"), ("claim", "reject", claim_no))]]
+        buttons = [[(context.line("claim_notices", "btn_approve_ceiling"), ClaimAction("approve", claim_no)),
+                    (context.line("claim_notices", "btn_reject"), ClaimAction("reject", claim_no))]]
         await send(update, context.line("staff", "ceiling_changed", claim_no=claim_no, ceiling=exc.ceiling,
                                         reasons=reasons), reply_markup=keyboard(buttons))
     elif exc.code in ("not_admissible", "cannot_pay"):
@@ -199,8 +201,8 @@ async def claim_button(update: Update, context: BotContext) -> int:
     """Buttons on a claim notice: start review, approve at the ceiling, mark paid, confirm return, close;
     "other amount" and "reject" ask for the amount or the reason first."""
     await answer_query(update)
-    _, action, claim_no = update.callback_query.data
-    await update.callback_query.edit_message_reply_markup(None)
+    action, claim_no = update.callback_query.data.action, update.callback_query.data.claim_no
+    await close_keyboard(update, context)
     if action in ("approve_other", "reject", "ask_info"):
         context.user_data[KEY] = {"claim_no": claim_no, "action": action}
         await reprompt(update, context)
@@ -290,7 +292,7 @@ def handlers() -> list:
     return [
         conversation(
             "review",
-            entry_points=[CallbackQueryHandler(claim_button, pattern=data_is("claim"))],
+            entry_points=[CallbackQueryHandler(claim_button, pattern=ClaimAction)],
             states={AMOUNT: [MessageHandler(text, amount_typed)], REASON: [MessageHandler(text, reason_typed)],
                     INFO: [MessageHandler(text, info_typed)]},
             key=KEY,
@@ -298,19 +300,19 @@ def handlers() -> list:
         ),
         CommandHandler("invite", invite),
         CommandHandler("officers", officers),
-        CallbackQueryHandler(revoke, pattern=data_is("revoke")),
+        CallbackQueryHandler(revoke, pattern=RevokeOfficer),
         CommandHandler("monitor", monitor),
         conversation(
             "fund_decision",
             entry_points=[CommandHandler("fund_resume", fund_resume), CommandHandler("fund_pause", fund_pause),
-                          CallbackQueryHandler(resume_button, pattern=data_is("fund", "resume"))],
+                          CallbackQueryHandler(resume_button, pattern=lambda data: isinstance(data, FundAction) and data.action == "resume")],
             states={NOTE: [MessageHandler(text, fund_note_typed)],
-                    CONFIRM: [CallbackQueryHandler(fund_confirmed, pattern=data_is("fund", "confirm"))]},
+                    CONFIRM: [CallbackQueryHandler(fund_confirmed, pattern=is_button(FundAction("confirm")))]},
             key=FUND_KEY,
             reprompt=fund_reprompt,
         ),
         CommandHandler("review", review),
         CommandHandler("report", report),
         CommandHandler("audit", audit_log),
-        CallbackQueryHandler(suspension_decided, pattern=data_is("susp")),
+        CallbackQueryHandler(suspension_decided, pattern=SuspensionDecision),
     ]

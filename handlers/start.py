@@ -5,15 +5,16 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.services.onboarding import identify, remember_chat, set_locale
 from bot.texts import LOCALES
-from bot.telegram_adapter.common import answer_query, data_is, send
+from bot.services.buttons import Cancel, Language, Menu, is_button
+from bot.telegram_adapter.common import answer_query, send
 from bot.telegram_adapter.context import BotContext, keyboard
 from bot.telegram_adapter.menu import set_chat_menu
 
-MENU_CHECK = ("menu", "check")
-MENU_ESTIMATE = ("menu", "estimate")
-MENU_CLAIMS = ("menu", "claims")
-MENU_BIND = ("menu", "bind")
-MENU_LANG = ("menu", "lang")
+MENU_CHECK = Menu("check")
+MENU_ESTIMATE = Menu("estimate")
+MENU_CLAIMS = Menu("claims")
+MENU_BIND = Menu("bind")
+MENU_LANG = Menu("lang")
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -39,12 +40,12 @@ async def help_command(update: Update, context: BotContext) -> None:
 async def choose_language(update: Update, context: BotContext) -> None:
     await answer_query(update)
     await send(update, context.line("common", "lang_choose"),
-               reply_markup=keyboard([[("中文", ("lang", "zh")), ("English", ("lang", "en"))]]))
+               reply_markup=keyboard([[("中文", Language("zh")), ("English", Language("en"))]]))
 
 
 async def language_chosen(update: Update, context: BotContext) -> None:
     await answer_query(update)
-    locale = update.callback_query.data[1]
+    locale = update.callback_query.data.locale
     if locale not in LOCALES:
         return
     chat = update.effective_chat
@@ -65,8 +66,8 @@ def handlers() -> list:
         CommandHandler("start", start),
         CommandHandler("help", help_command),
         CommandHandler("lang", choose_language),
-        CallbackQueryHandler(choose_language, pattern=data_is(*MENU_LANG)),
-        CallbackQueryHandler(language_chosen, pattern=data_is("lang")),
+        CallbackQueryHandler(choose_language, pattern=is_button(MENU_LANG)),
+        CallbackQueryHandler(language_chosen, pattern=Language),
         CommandHandler("cancel", nothing_to_cancel),
-        CallbackQueryHandler(nothing_to_cancel, pattern=data_is("cancel")),
+        CallbackQueryHandler(nothing_to_cancel, pattern=Cancel),
     ]

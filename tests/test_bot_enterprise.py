@@ -436,3 +436,12 @@ async def test_an_edited_message_is_not_an_error(bot):
 
 async def test_free_text_in_a_group_is_not_answered(bot):
     assert await bot.send_in_group(USER, "补偿比例是多少") == []
+
+
+async def test_answered_buttons_leave_the_callback_cache(bot):
+    """Typed callback data are dropped once their message is answered: the cache holds live buttons only."""
+    cache = bot.app.bot.callback_data_cache
+    await bot.send(USER, "/check")
+    await answer_all(bot, ALL_OK)
+    keyboards, _ = cache.persistence_data
+    assert len(keyboards) <= 2, len(keyboards)

@@ -18,6 +18,7 @@ from bot.rules.monitoring import covered_despite_suspension
 from bot.rules.policy import PolicyPack
 from bot.rules.reasons import Reason, reasons_from_json, reasons_to_json
 from bot.services import ledger
+from bot.services.buttons import ClaimAction, FundAction
 from bot.services.container import Services
 from bot.services.monitoring import check_fund, pending_suspensions
 from bot.services.notify import Notification, to_all
@@ -136,9 +137,10 @@ def staff_buttons(claim: Claim) -> tuple:
     """What staff may do next, as buttons on their notice: the rules' transitions from the claim's status
     for the role staff act in, plus asking the bank for more while the claim is still being examined."""
     actions = [action for action, role in STAFF_ROLE.items() if action in available_actions(claim.status, role)]
-    buttons = tuple((label, ("claim", data, claim.claim_no)) for action in actions for label, data in STAFF_BUTTONS[action])
+    buttons = tuple((label, ClaimAction(data, claim.claim_no)) for action in actions
+                    for label, data in STAFF_BUTTONS[action])
     if "start_review" in actions or "approve" in actions:
-        buttons += (("btn_ask_info", ("claim", "ask_info", claim.claim_no)),)
+        buttons += (("btn_ask_info", ClaimAction("ask_info", claim.claim_no)),)
     return (buttons,) if buttons else ()
 
 
@@ -164,7 +166,7 @@ async def review_queue(services: Services, staff_chat: int) -> list[Notification
         if position.paused:
             notes.append(Notification(staff_chat, "alerts", "fund_paused_desk",
                                       {"program": pack.meta, "paid": position.paid, "level": position.pause_level},
-                                      ((("btn_resume", ("fund", "resume", pack.id)),),)))
+                                      ((("btn_resume", FundAction("resume", pack.id)),),)))
     return notes
 
 

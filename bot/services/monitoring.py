@@ -12,6 +12,7 @@ from bot.rules.claims import END_STATES, return_is_late
 from bot.rules.monitoring import BankBook, bank_exposure, level_change
 from bot.rules.policy import PolicyPack
 from bot.services import ledger
+from bot.services.buttons import SuspensionDecision
 from bot.services.container import Services
 from bot.services.notify import Notification, to_all
 from bot.services.loan_import import ImportSummary, import_loan_book
@@ -62,8 +63,8 @@ async def check_bank(services: Services, pack: PolicyPack, totals: BankTotals, t
             if pack.program.bank_monitoring.suspend_needs_approval.value:
                 alert = await store.alerts.raise_alert(pack.id, SUSPEND_REQUEST, ACTOR, bank_id=totals.bank_id,
                                                        level="suspend")
-                buttons = ((("btn_approve_suspension", ("susp", True, alert.id)),
-                            ("btn_decline_suspension", ("susp", False, alert.id))),)
+                buttons = ((("btn_approve_suspension", SuspensionDecision(True, alert.id)),
+                            ("btn_decline_suspension", SuspensionDecision(False, alert.id))),)
                 notes += to_all(staff, "alerts", "suspend_request", params, buttons)
             else:
                 notes += await suspend_bank(services, pack, totals.bank_id, today, ACTOR)
@@ -82,8 +83,8 @@ async def pending_suspensions(services: Services, pack: PolicyPack, staff_chat: 
         totals = await bank_totals(services, pack, alert.bank_id)
         if totals is None:
             continue
-        buttons = ((("btn_approve_suspension", ("susp", True, alert.id)),
-                    ("btn_decline_suspension", ("susp", False, alert.id))),)
+        buttons = ((("btn_approve_suspension", SuspensionDecision(True, alert.id)),
+                    ("btn_decline_suspension", SuspensionDecision(False, alert.id))),)
         notes.append(Notification(staff_chat, "alerts", "suspend_request", await _bank_params(services, pack, totals),
                                   buttons))
     return notes

@@ -1,5 +1,5 @@
-"""Pieces every conversation shares: /cancel everywhere, a hint for unexpected input, and callback
-patterns over the tuples the bot puts in its buttons (arbitrary callback data)."""
+"""Pieces every conversation shares: /cancel everywhere, a hint for unexpected input, the staff guard, and
+closing a keyboard once its buttons are spent (their callback data dropped from the cache)."""
 
 import functools
 import warnings
@@ -11,15 +11,15 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 from telegram.warnings import PTBUserWarning
 
 from bot.rules.amounts import AmountError, parse_amount
+from bot.services.buttons import Cancel, ProgramChoice
+from bot.texts import TEXTS
 from bot.telegram_adapter.context import BotContext
 
 # Conversations are tracked per user and chat on purpose (one flow at a time per user), with buttons
 # inside them; PTB warns that such buttons are not tracked per message, which is what we want.
 warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
 
-CANCEL = ("cancel",)
-#: First elements of the callback data of buttons that only staff may press.
-STAFF_BUTTONS = frozenset({"bc", "claim", "susp", "revoke", "bindreq", "fund"})
+CANCEL = Cancel()
 Reprompt = Callable[[Update, BotContext], Awaitable[None]]
 
 
@@ -38,14 +38,25 @@ def staff_only(callback):
     return guarded
 
 
-def data_is(*prefix: object) -> Callable[[object], bool]:
-    """A callback pattern: the button's data is a tuple starting with ``prefix``."""
-    return lambda data: isinstance(data, tuple) and data[: len(prefix)] == prefix
-
-
 async def answer_query(update: Update) -> None:
     if update.callback_query is not None:
         await update.callback_query.answer()
+
+
+async def close_keyboard(update: Update, context: BotContext, text: str | None = None) -> None:
+    """The pressed message's buttons are spent: remove them (or replace the text) and drop their data from
+    the callback cache, so it holds only buttons that can still be pressed."""
+    query = update.callback_query
+    if text is None:
+        await query.edit_message_reply_markup(None)
+    else:
+        await query.edit_message_text(text)
+    context.drop_callback_data(query)
+
+
+def program_rows(context: BotContext, flow: str) -> list:
+    """One button per configured program, in the reader's language, for a dialog that asks which one."""
+    return [[(TEXTS.program_name(context.locale, p.meta), ProgramChoice(flow, p.id))] for p in context.services.programs]
 
 
 async def amount_from(update: Update, context: BotContext, field: str, *, allow_zero: bool = False) -> Decimal | None:
@@ -83,7 +94,7 @@ def conversation(name: str, entry_points: list, states: dict, key: str, reprompt
         states=states,
         fallbacks=[
             CommandHandler("cancel", cancel),
-            CallbackQueryHandler(cancel, pattern=data_is(*CANCEL)),
+            CallbackQueryHandler(cancel, pattern=Cancel),
             MessageHandler(filters.ALL, unexpected),
         ],
         name=name,
