@@ -13,9 +13,7 @@ from bot.services import claims_workflow
 from bot.services.claims_workflow import STAFF_ROLE, ClaimRefused
 from bot.services.audit_trail import latest_changes
 from bot.services.officers import bank_by_name, bank_names, create_invite, officers_of, revoke_officer
-from bot.services.monitoring import (
-    FundDecisionRefused, bank_books, decide_fund, decide_suspension, fund_position, run_monitoring,
-)
+from bot.services.monitoring import FundDecisionRefused, decide_fund, decide_suspension, fund_position, monitor_now
 from bot.texts import TEXTS
 from bot.services.reports import build_report
 from bot.services.buttons import ClaimAction, FundAction, RevokeOfficer, SuspensionDecision, is_button
@@ -67,17 +65,14 @@ async def revoke(update: Update, context: BotContext) -> None:
 @staff_only
 async def monitor(update: Update, context: BotContext) -> None:
     """``/monitor``: the monitoring run now, as the daily job does it."""
-    notes = await run_monitoring(context.services, today())
+    notes, overviews = await monitor_now(context.services, today())
     sent = await push(context.bot, context.services, notes)
-    for pack in context.services.programs:
-        program = pack.program
-        monitoring = program.bank_monitoring
-        books = [book for _, book in await bank_books(context.services, pack)]
-        fund = await fund_position(context.services, pack)
-        await send(update, context.t("monitor", program=pack.meta, as_of=today().isoformat(), books=books,
-                                     fund=fund, overdue_days=monitoring.overdue_days.value,
-                                     warn=monitoring.warn_ratio.value, suspend=monitoring.suspend_ratio.value,
-                                     article=monitoring.warn_ratio.article))
+    for overview in overviews:
+        monitoring = overview.pack.program.bank_monitoring
+        await send(update, context.t("monitor", program=overview.pack.meta, as_of=today().isoformat(),
+                                     books=overview.books, fund=overview.fund,
+                                     overdue_days=monitoring.overdue_days.value, warn=monitoring.warn_ratio.value,
+                                     suspend=monitoring.suspend_ratio.value, article=monitoring.warn_ratio.article))
     await send(update, context.line("staff", "monitor_done", sent=sent))
 
 

@@ -255,3 +255,20 @@ async def import_and_check(services: Services, pack: PolicyPack, bank: Bank, dat
                                      only_bank=bank.name)
     totals = await bank_totals(services, pack, bank.id)
     return summary, await check_bank(services, pack, totals, today)
+
+
+@dataclass(frozen=True)
+class ProgramOverview:
+    """What /monitor shows for one program: every bank's book and level (第十二条) and the fund (第三、十九条)."""
+
+    pack: PolicyPack
+    books: list[BankBook]
+    fund: ledger.FundPosition
+
+
+async def monitor_now(services: Services, today: date) -> tuple[list[Notification], list[ProgramOverview]]:
+    """Staff's /monitor: the run the daily job makes, and the overview of each program afterwards."""
+    notes = await run_monitoring(services, today)
+    overviews = [ProgramOverview(pack, [book for _, book in await bank_books(services, pack)],
+                                 await ledger.fund_position(services.store, pack)) for pack in services.programs]
+    return notes, overviews
