@@ -19,17 +19,33 @@ OFFICER, BANK = 2001, "测试银行"
 JIANGBEI_ONLY = re.compile(r"第(三|十一|十二|十四|十七|十八|十九)条|江北|区金融办|不高于|up to")
 
 
-@pytest.fixture
-async def bot(tmp_path):
+async def district_bot(tmp_path, locale):
     policy_dir = tmp_path / "policies"
     shutil.copytree(DEFAULT_POLICY_DIR, policy_dir)
     shutil.copy(FIXTURES / "programs" / f"{DISTRICT}.yaml", policy_dir)
-    harness = await BotHarness(tmp_path / "data", IPBOT_PROGRAMS=[DISTRICT], IPBOT_POLICY_DIR=policy_dir).start()
-    yield harness
-    await harness.stop()
+    return await BotHarness(tmp_path / "data", IPBOT_PROGRAMS=[DISTRICT], IPBOT_POLICY_DIR=policy_dir,
+                            IPBOT_LOCALE=locale).start()
 
 
-async def test_every_notice_of_the_district_cites_its_own_articles(bot):
+#: Per language: the buttons pressed, and what the district's notices must say in it.
+PLAY = {
+    "zh": {"submit": "提交申请", "staff": ("开始审核", "按上限同意", "标记已拨付"), "resume": "确认恢复",
+           "expect": ("【预警】", "第三十四条", "300,000.00元", "第三十二条", "第三十三条", "测试区知识产权局、测试区财政局",
+                      "20天内", "第三十五条", "50,000.00元", "【暂停】", "第三十一条", "【恢复】"),
+           "never": ("合作保险",)},
+    "en": {"submit": "File the claim", "staff": ("Start review", "Approve at ceiling", "Mark paid"),
+           "resume": "Confirm: resume",
+           "expect": ("[Warning]", "第三十四条", "CNY 300,000.00", "第三十二条", "第三十三条",
+                      "测试区知识产权局, 测试区财政局", "within 20 days", "第三十五条", "CNY 50,000.00", "[Paused]",
+                      "第三十一条", "[Resumed]"),
+           "never": ("insurer",)},
+}
+
+
+@pytest.mark.parametrize("locale", sorted(PLAY))
+async def test_every_notice_of_the_district_cites_its_own_articles(tmp_path, locale):
+    play = PLAY[locale]
+    bot = await district_bot(tmp_path, locale)
     [invite] = await bot.send(STAFF, f"/invite {BANK}")
     await bot.send(OFFICER, "/start " + re.search(r"start=(inv-[\w-]+)", invite["text"]).group(1))
     book = [row("OK1", bank=BANK, principal="9400000"),
@@ -38,8 +54,8 @@ async def test_every_notice_of_the_district_cites_its_own_articles(bot):
     await bot.send(OFFICER, "/file_claim")
     await bot.press(OFFICER, "OD1")
     await bot.send(OFFICER, "60万")
-    await bot.press(OFFICER, "提交申请")
-    for button in ("开始审核", "按上限同意", "标记已拨付"):
+    await bot.press(OFFICER, play["submit"])
+    for button in play["staff"]:
         await bot.press(STAFF, button)
     claim_no = re.search(r"C\d{13}", bot.texts(bot.fake.sent_since(0, OFFICER))).group(0)
     await bot.send(OFFICER, f"/recovery {claim_no} 10万")
@@ -47,18 +63,14 @@ async def test_every_notice_of_the_district_cites_its_own_articles(bot):
     await bot.send(STAFF, "/review")
     await bot.send(STAFF, "/fund_resume")
     await bot.send(STAFF, "测试区两局纪要")
-    await bot.press(STAFF, "确认恢复")
-
+    await bot.press(STAFF, play["resume"])
     officer, staff = bot.texts(bot.fake.sent_since(0, OFFICER)), bot.texts(bot.fake.sent_since(0, STAFF))
+    await bot.stop()
+
     everything = officer + staff
     assert not JIANGBEI_ONLY.search(everything), JIANGBEI_ONLY.search(everything)
-    assert "【预警】" in officer and "第三十四条" in officer
-    assert "300,000.00元" in officer and "第三十二条" in officer
-    assert "第三十三条" in officer and "测试区知识产权局、测试区财政局" in everything
-    assert "20天内" in officer and "第三十五条" in officer and "50,000.00元" in officer
-    assert "【暂停】" in officer and "第三十一条" in officer
-    assert "【恢复】" in officer and "测试区知识产权局、测试区财政局" in officer
-    assert "合作保险" not in everything
+    assert [phrase for phrase in play["expect"] if phrase not in everything] == []
+    assert [phrase for phrase in play["never"] if phrase in everything] == []
 
 
 @pytest.mark.parametrize("locale", ["zh", "en"])
