@@ -23,7 +23,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.sandbox.runner import free_port  # noqa: E402
+from bot.sandbox.runner import ACCESS_TOKEN_FILE, free_port  # noqa: E402
+from bot.sandbox.server import TOKEN_HEADER  # noqa: E402
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -39,7 +40,7 @@ async def _serve_echo(port: int, data_dir: Path) -> None:
     from bot.app import SANDBOX_TOKEN
     from bot.sandbox.server import Sandbox, create_app
 
-    sandbox = Sandbox(SANDBOX_TOKEN, data_dir / "files")
+    sandbox = Sandbox(SANDBOX_TOKEN, data_dir / "files", flood_control=False)
     runner = web.AppRunner(create_app(sandbox), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
@@ -102,10 +103,10 @@ async def _user(client: httpx.AsyncClient, user: int, messages: int, kind: str, 
 USERS_PER_CLIENT = 10
 
 
-async def _load(url: str, users: int, messages: int, kind: str) -> tuple[float, list[float]]:
+async def _load(url: str, users: int, messages: int, kind: str, headers: dict) -> tuple[float, list[float]]:
     latencies: list[float] = []
     limits = httpx.Limits(max_connections=USERS_PER_CLIENT * 2, max_keepalive_connections=USERS_PER_CLIENT * 2)
-    clients = [httpx.AsyncClient(base_url=url, timeout=120, limits=limits)
+    clients = [httpx.AsyncClient(base_url=url, timeout=120, limits=limits, headers=headers)
                for _ in range(0, users, USERS_PER_CLIENT)]
     try:
         start = time.perf_counter()
@@ -121,7 +122,9 @@ def _run(kind: str, users: int, messages: int, rate_limit: bool = False) -> dict
         process, url = _start(kind, Path(tmp), rate_limit)
         try:
             cpu_server0, cpu_load0 = _cpu_seconds(process.pid), time.process_time()
-            seconds, latencies = asyncio.run(_load(url, users, messages, kind))
+            token_file = Path(tmp) / ACCESS_TOKEN_FILE
+            headers = {TOKEN_HEADER: token_file.read_text().strip()} if token_file.exists() else {}
+            seconds, latencies = asyncio.run(_load(url, users, messages, kind, headers))
             cpu_server, cpu_load = _cpu_seconds(process.pid) - cpu_server0, time.process_time() - cpu_load0
         finally:
             process.terminate()

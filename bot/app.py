@@ -1,5 +1,7 @@
 """The composition root: builds the PTB Application, registers handlers/, the error handler and menus."""
 
+import hashlib
+
 from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
@@ -39,7 +41,7 @@ def register(app: Application) -> None:
 
 async def _post_init(app: Application) -> None:
     if app.services is None:
-        app.services = await open_services(app.settings)
+        app.services = await open_services(app.settings, exclusive=True)
     await set_default_menus(app.bot, app.services.settings.locale)
     await broadcast.resume_unfinished(app)
 
@@ -83,8 +85,15 @@ def run_polling(settings: Settings) -> None:
     build_application(settings).run_polling(allowed_updates=Update.ALL_TYPES)
 
 
+def webhook_secrets(token: str) -> tuple[str, str]:
+    """A path and a ``secret_token`` derived from the bot token, neither of which reveals it: Telegram sends
+    the secret in ``X-Telegram-Bot-Api-Secret-Token`` and PTB refuses posts without it."""
+    digest = hashlib.sha256(f"ipbot-webhook:{token}".encode()).hexdigest()
+    return digest[:32], digest[32:]
+
+
 def run_webhook(settings: Settings, url: str, listen: str, port: int) -> None:
-    """Telegram posts updates to ``url``; the secret path is derived from the token."""
-    path = settings.telegram_bot_token.split(":", 1)[-1]
-    build_application(settings).run_webhook(listen=listen, port=port, url_path=path,
+    """Telegram posts updates to ``url`` plus a path derived from (but not showing) the token."""
+    path, secret = webhook_secrets(settings.telegram_bot_token)
+    build_application(settings).run_webhook(listen=listen, port=port, url_path=path, secret_token=secret,
                                             webhook_url=f"{url.rstrip('/')}/{path}", allowed_updates=Update.ALL_TYPES)

@@ -19,6 +19,7 @@ from typing import Any
 
 from bot.clock import today
 from bot.config import Settings
+from bot.datadir_lock import DataDirBusy
 from bot.policies import PolicyLoadError, load_packs
 from bot.rules.amounts import AmountError, parse_amount, parse_days
 from bot.rules.claims import recovery_return
@@ -331,6 +332,8 @@ def cmd_sandbox(ctx: Context, args: argparse.Namespace) -> int:
         run_sandbox(ctx.settings, args.host, args.port, args.demo, rate_limit=not args.no_rate_limit)
     except NotLoopback:
         raise CliError("not_loopback", ctx.line("sandbox", "not_loopback", host=args.host)) from None
+    except DataDirBusy as exc:
+        raise CliError("data_dir_busy", ctx.line("sandbox", "data_dir_busy", path=str(exc.data_dir), pid=exc.pid)) from None
     except OSError as exc:
         if exc.errno in (errno.EADDRINUSE, errno.EACCES):
             raise CliError("port_busy", ctx.line("sandbox", "port_busy", port=args.port)) from None
@@ -343,10 +346,13 @@ def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
     if not ctx.settings.telegram_bot_token:
         raise CliError("need_token", ctx.line("sandbox", "need_token"))
     from bot.app import run_polling, run_webhook
-    if args.webhook:
-        run_webhook(ctx.settings, args.webhook, args.listen, args.port)
-    else:
-        run_polling(ctx.settings)
+    try:
+        if args.webhook:
+            run_webhook(ctx.settings, args.webhook, args.listen, args.port)
+        else:
+            run_polling(ctx.settings)
+    except DataDirBusy as exc:
+        raise CliError("data_dir_busy", ctx.line("sandbox", "data_dir_busy", path=str(exc.data_dir), pid=exc.pid)) from None
     return 0
 
 

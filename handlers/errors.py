@@ -7,7 +7,7 @@ from telegram.error import Forbidden
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, InvalidCallbackData, MessageHandler, TypeHandler, filters
 
-from bot.services.onboarding import mark_blocked
+from bot.services.onboarding import mark_blocked, user_wrote
 from bot.services.buttons import StaffButton
 from bot.telegram_adapter.common import send
 from bot.telegram_adapter.context import BotContext
@@ -21,10 +21,13 @@ async def only_new_private_messages(update: Update, context: BotContext) -> None
     chat = update.effective_chat
     if update.edited_message is not None or (chat is not None and chat.type != ChatType.PRIVATE):
         raise ApplicationHandlerStop
+    if chat is not None:
+        await user_wrote(context.services, chat.id)
 
 
 async def on_error(update: object, context: BotContext) -> None:
-    log.error("error while handling %r", update, exc_info=context.error)
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("error while handling update %s", update_id, exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     if isinstance(context.error, Forbidden):

@@ -48,6 +48,7 @@ class BotHarness:
         return {"id": user_id, "is_bot": False, "first_name": f"user{user_id}", "language_code": "zh-hans"}
 
     async def _process(self, payload: dict, chat_id: int) -> list[dict]:
+        self.fake.rules.user_wrote(chat_id)
         mark = len(self.fake.calls)
         update = Update.de_json({"update_id": next(self._update_ids), **payload}, self.app.bot)
         self.app.bot.insert_callback_data(update)

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import httpx
 
-from bot.sandbox.runner import free_port
+from bot.sandbox.runner import ACCESS_TOKEN_FILE, free_port
+from bot.sandbox.server import TOKEN_HEADER
 
 ROOT = Path(__file__).parent.parent
 
@@ -27,7 +28,10 @@ class SandboxProcess:
         if self.url not in self.banner:
             self.stop()
             raise RuntimeError(f"sandbox did not start: {self.banner}{self.process.stdout.read()}")
-        self.http = httpx.Client(base_url=self.url, timeout=30)
+        self.data_dir = Path(data_dir)
+        self.access_token = (self.data_dir / ACCESS_TOKEN_FILE).read_text().strip()
+        self.page_url = f"{self.url}/?token={self.access_token}"
+        self.http = httpx.Client(base_url=self.url, timeout=30, headers={TOKEN_HEADER: self.access_token})
         self.seen: dict[int, int] = {}
 
     def stop(self) -> None:

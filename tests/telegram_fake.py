@@ -10,7 +10,9 @@ from typing import Any
 
 from telegram.request import RequestData
 
+from bot.sandbox import telegram_rules as limits
 from bot.sandbox.request_stub import BOT_USER, StubTelegram
+from bot.sandbox.telegram_rules import BotApiError, ChatRules
 
 
 @dataclass
@@ -27,6 +29,8 @@ class FakeTelegram(StubTelegram):
     failures: dict[str, list[dict]] = field(default_factory=dict)
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     chat_failures: dict[int, list[Any]] = field(default_factory=dict)
+    #: What Telegram refuses, shared with the sandbox; users count as having started the bot once they write.
+    rules: ChatRules = field(default_factory=lambda: ChatRules(flood_control=False))
     _ids: Any = field(default_factory=lambda: itertools.count(5000))
 
     def fail(self, method: str, error_code: int, description: str, times: int = 1, **parameters: Any) -> None:
@@ -64,7 +68,27 @@ class FakeTelegram(StubTelegram):
             error = self.failures[name].pop(0)
             call.ok = False
             return error["error_code"], json.dumps(error).encode()
+        try:
+            self._check(name, params)
+        except BotApiError as refusal:
+            call.ok = False
+            return refusal.code, json.dumps(refusal.payload()).encode()
         return 200, json.dumps({"ok": True, "result": self._result(name, params)}).encode()
+
+    def _check(self, name: str, params: dict) -> None:
+        """Refuse what Telegram refuses (`bot.sandbox.telegram_rules`), before answering."""
+        if name in ("sendMessage", "editMessageText"):
+            limits.check_text(params.get("text"), params.get("parse_mode"))
+        if name in ("sendDocument", "sendPhoto"):
+            limits.check_caption(params.get("caption"), params.get("parse_mode"))
+        if "reply_markup" in params:
+            limits.check_markup(params["reply_markup"])
+        if name == "setMyCommands":
+            limits.check_commands(params.get("commands"))
+        if name == "answerCallbackQuery":
+            limits.check_answer_text(params.get("text"))
+        if "chat_id" in params and (name.startswith("send") or name.startswith("edit")):
+            self.rules.may_write(int(params["chat_id"]), name)
 
     def _message(self, chat_id: int, **content: Any) -> dict:
         message = {"message_id": next(self._ids), "date": int(time.time()), "from": BOT_USER,

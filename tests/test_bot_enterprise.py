@@ -77,6 +77,7 @@ async def test_binding_refuses_malformed_codes_and_asks_again(bot, code, says):
 
 
 async def test_a_code_failing_its_check_character_goes_to_staff(bot):
+    await bot.send(STAFF, "/start")
     await bot.send(USER, "/bind")
     assert "校验码不符合" in bot.texts(await bot.send(USER, "91350100M0001TGQXM"))
     await bot.press(USER, "提交人工核实")
@@ -124,6 +125,7 @@ async def test_the_recorded_name_typed_with_spaces_binds_at_once(bot):
 
 
 async def test_only_staff_may_confirm_a_binding(bot):
+    await bot.send(STAFF, "/start")
     for user in (USER, 1002):
         await bot.send(user, "/bind")
         await bot.send(user, CODE)
@@ -445,3 +447,21 @@ async def test_answered_buttons_leave_the_callback_cache(bot):
     await answer_all(bot, ALL_OK)
     keyboards, _ = cache.persistence_data
     assert len(keyboards) <= 2, len(keyboards)
+
+
+async def test_staff_who_had_not_opened_the_bot_get_notices_once_they_do(bot):
+    """A 403 (never started, or blocked) marks the chat; the mark is lifted as soon as the user writes."""
+    await bot.send(USER, "/bind")
+    await bot.send(USER, "91350100M0001TGQXM")
+    await bot.press(USER, "提交人工核实")
+    await bot.send(USER, "早期试点有限公司")
+    assert (await bot.services.store.chats.get(STAFF)).blocked
+    await bot.send(STAFF, "/start")
+    assert not (await bot.services.store.chats.get(STAFF)).blocked
+    mark = len(bot.fake.calls)
+    await bot.send(1002, "/bind")
+    await bot.send(1002, "91350100M0001TGQXM")
+    await bot.press(1002, "提交人工核实")
+    await bot.send(1002, "另一家公司")
+    assert len(bot.fake.sent_since(mark, STAFF)) == 1
+

@@ -35,6 +35,7 @@ async def enterprises(bot, count, start=50_000, region=None):
         enterprise = await store.enterprises.register(code, f"企业{i}", actor="test", region=region)
         await store.chats.ensure(start + i)
         await store.enterprises.bind_chat(enterprise.id, start + i, "active", actor="test")
+        bot.fake.rules.user_wrote(start + i)
 
 
 async def finish_broadcasts(bot):
@@ -83,6 +84,7 @@ async def test_a_broadcast_by_region_and_with_a_document(bot):
 
 async def test_500_recipients_through_retry_after_timeouts_and_blocks(bot):
     recipients = {100_000 + i: f"企业{i}" for i in range(500)}
+    bot.fake.rules.started.update(recipients)
     blocked = set(range(100_000, 100_010))
     for chat_id in blocked:
         bot.fake.fail_chat(chat_id, (403, "Forbidden: bot was blocked by the user", None))
@@ -127,6 +129,7 @@ async def test_a_broadcast_can_be_stopped_from_its_progress_message(bot):
 
 async def test_an_unfinished_broadcast_resumes_after_a_restart(bot):
     recipients = {70_000 + i: "x" for i in range(20)}
+    bot.fake.rules.started.update(recipients)
     await bot.services.store.broadcasts.create(STAFF, "test", "续发", recipients)
     await bot.restart()
     await finish_broadcasts(bot)

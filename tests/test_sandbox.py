@@ -1,6 +1,7 @@
 """The sandbox and the bot in a subprocess, played through the client API as each role would."""
 
 import shutil
+import os
 import subprocess
 import sys
 
@@ -60,10 +61,67 @@ def test_bot_api_errors_have_telegrams_shape(sandbox):
     response = sandbox.bot_api("sendMessage", chat_id=ENTERPRISE)
     assert response.status_code == 400
     assert response.json() == {"ok": False, "error_code": 400, "description": "Bad Request: message text is empty"}
-    assert sandbox.bot_api("sendMessage", chat_id=424242, text="x").json()["description"] == "Bad Request: chat not found"
+    assert sandbox.bot_api("sendMessage", chat_id=-100, text="x").json()["description"] == "Bad Request: chat not found"
     assert sandbox.bot_api("noSuchMethod").json()["error_code"] == 404
     assert sandbox.bot_api("getMe", token="1:wrong").json()["error_code"] == 401
     assert sandbox.bot_api("getMe").json()["result"]["is_bot"] is True
+
+
+def test_the_sandbox_refuses_what_telegram_refuses(sandbox):
+    """The issue's list, against a stand-alone sandbox: each answered as Telegram answers it."""
+    def refused(method, **params):
+        body = sandbox.bot_api(method, **params).json()
+        assert body["ok"] is False, (method, params)
+        return body
+
+    assert refused("sendMessage", chat_id=ENTERPRISE, text="长" * 4097)["description"] == "Bad Request: message is too long"
+    assert sandbox.bot_api("sendMessage", chat_id=ENTERPRISE, text="长" * 4096).json()["ok"]
+    keyboard = {"inline_keyboard": [[{"text": "x", "callback_data": "d" * 65}]]}
+    assert refused("sendMessage", chat_id=ENTERPRISE, text="x", reply_markup=keyboard)["description"].endswith(
+        "BUTTON_DATA_INVALID")
+    keyboard["inline_keyboard"][0][0]["callback_data"] = "d" * 64
+    assert sandbox.bot_api("sendMessage", chat_id=ENTERPRISE, text="x", reply_markup=keyboard).json()["ok"]
+    assert "can't parse entities" in refused("sendMessage", chat_id=ENTERPRISE, text="<b>x", parse_mode="HTML")[
+        "description"]
+    never = refused("sendMessage", chat_id=424242, text="x")
+    assert never["error_code"] == 403 and "can't initiate conversation" in never["description"]
+    assert "query is too old" in refused("answerCallbackQuery", callback_query_id="never-made")["description"]
+    assert refused("setMyCommands", commands=[{"command": "Bad-Name", "description": "x"}])["error_code"] == 400
+    assert sandbox.bot_api("sendMessage", chat_id=ENTERPRISE, text="[1, 2]").json()["result"]["text"] == "[1, 2]"
+
+
+def test_a_burst_to_one_chat_gets_429_with_retry_after(sandbox):
+    answers = [sandbox.bot_api("sendMessage", chat_id=OFFICER, text=f"{i}").json() for i in range(40)]
+    limited = [a for a in answers if not a["ok"]]
+    assert limited and all(a["error_code"] == 429 and a["parameters"]["retry_after"] >= 1 for a in limited)
+
+
+def test_a_user_who_blocks_the_bot_gets_nothing_until_unblocking(sandbox):
+    assert sandbox.http.post("/sandbox/api/block", json={"user_id": ENTERPRISE, "blocked": True}).json()["ok"]
+    blocked = sandbox.bot_api("sendMessage", chat_id=ENTERPRISE, text="x").json()
+    assert blocked["error_code"] == 403 and "blocked by the user" in blocked["description"]
+    sandbox.http.post("/sandbox/api/block", json={"user_id": ENTERPRISE, "blocked": False})
+    assert sandbox.bot_api("sendMessage", chat_id=ENTERPRISE, text="x").json()["ok"]
+
+
+def test_the_client_api_needs_the_access_token_and_its_own_host(sandbox):
+    import httpx
+    stranger = httpx.Client(base_url=sandbox.url, timeout=10)
+    assert stranger.post("/sandbox/api/send", json={"user_id": 1001, "text": "hi"}).status_code == 401
+    assert stranger.get("/").status_code == 401
+    assert stranger.get(f"/?token={sandbox.access_token}").status_code == 200
+    assert sandbox.http.post("/sandbox/api/send", json={"user_id": 1001, "text": "hi"},
+                             headers={"Origin": "http://evil.example"}).status_code == 403
+    assert sandbox.http.get("/sandbox/api/messages?user_id=1001", headers={"Host": "evil.example"}).status_code == 403
+    token_file = sandbox.data_dir / "sandbox-token"
+    assert oct(token_file.stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_second_sandbox_on_the_same_data_directory_exits_with_a_clear_message(sandbox):
+    result = subprocess.run([sys.executable, "-m", "bot", "sandbox", "--port", "0"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=60, env={**os.environ, "IPBOT_DATA_DIR": str(sandbox.data_dir)})
+    assert result.returncode != 0
+    assert "正被另一个机器人进程" in result.stderr and str(sandbox.process.pid) in result.stderr
 
 
 def test_client_api_refuses_bad_requests(sandbox):
@@ -89,7 +147,7 @@ def test_the_web_chat_in_a_real_browser(sandbox, tmp_path):
             "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
             "--disable-component-update", "--disable-sync"])
         page = browser.new_page(viewport={"width": 900, "height": 800})
-        page.goto(sandbox.url + "/")
+        page.goto(sandbox.page_url)
         page.wait_for_selector("text=已连接")
         page.fill("#text", "/start")
         page.click("button[type=submit]")

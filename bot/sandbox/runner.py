@@ -3,8 +3,11 @@ Application polling it through ``base_url``; Ctrl-C stops both cleanly."""
 
 import asyncio
 import ipaddress
+import os
+import secrets
 import signal
 import socket
+from pathlib import Path
 
 from aiohttp import web
 from telegram import Update
@@ -31,6 +34,28 @@ def free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
+ACCESS_TOKEN_FILE = "sandbox-token"
+
+
+def write_access_token(data_dir: Path) -> str:
+    """A fresh access token for the web chat and the client API, also written to the data directory
+    (mode 0600) for scripts on this machine."""
+    token = secrets.token_urlsafe(24)
+    path = data_dir / ACCESS_TOKEN_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(token)
+    os.chmod(path, 0o600)
+    return token
+
+
+def allowed_hosts(host: str, port: int) -> frozenset[str]:
+    """The Host headers the sandbox answers to: its own loopback names and port."""
+    names = {host, "127.0.0.1", "localhost", "[::1]"}
+    return frozenset(f"{name}:{port}" for name in names)
+
+
 def check_loopback(host: str) -> None:
     try:
         addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
@@ -46,11 +71,12 @@ async def serve(settings: Settings, host: str, port: int, demo: bool, *, rate_li
     if demo and STAFF_USER not in settings.staff_ids:
         settings = settings.model_copy(update={"staff_ids": [*settings.staff_ids, STAFF_USER]})
     token = settings.telegram_bot_token or SANDBOX_TOKEN
-    sandbox = Sandbox(token, settings.data_dir / "sandbox_files")
-    runner = web.AppRunner(create_app(sandbox), access_log=None)
+    services = await open_services(settings, exclusive=True)
+    access_token = write_access_token(settings.data_dir)
+    sandbox = Sandbox(token, settings.data_dir / "sandbox_files", access_token, flood_control=rate_limit)
+    runner = web.AppRunner(create_app(sandbox, allowed_hosts(host, port)), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
-    services = await open_services(settings)
     if demo:
         await seed_demo(services, today())
         for user in (ENTERPRISE_USER, OFFICER_USER, STAFF_USER):
@@ -62,7 +88,7 @@ async def serve(settings: Settings, host: str, port: int, demo: bool, *, rate_li
     await app.post_init(app)
     await app.updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=POLL_TIMEOUT, poll_interval=0)
     await app.start()
-    print(TEXTS.line(settings.locale, "sandbox", "started", url=f"{base}/", demo=demo), flush=True)
+    print(TEXTS.line(settings.locale, "sandbox", "started", url=f"{base}/?token={access_token}", demo=demo), flush=True)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -2,11 +2,17 @@
 format, at ``/bot<TOKEN>/<method>`` and ``/file/bot<TOKEN>/<path>``; the client API of design.md at
 ``/sandbox/api/...``; and a web chat at ``/``. The unchanged PTB Application talks to it via ``base_url``.
 
+Every Bot API call is checked against what Telegram refuses (`bot.sandbox.telegram_rules`): lengths, callback
+data, HTML entities, commands, users who blocked or never started the bot, stale callback answers and flood
+control. The client API and the web chat need the access token printed at start (header ``X-Sandbox-Token``;
+``?token=`` on the page and file links), and refuse foreign ``Host`` and ``Origin`` headers.
+
 State lives in memory; uploaded and sent files under the data directory.
 """
 
 import asyncio
 import contextlib
+import hmac
 import itertools
 import json
 import re
@@ -19,16 +25,17 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.sandbox import telegram_rules as limits
+from bot.sandbox.telegram_rules import BotApiError as ApiError
+from bot.sandbox.telegram_rules import ChatRules
+
 BOT_USER = {"id": 1000000, "is_bot": True, "first_name": "ipbot sandbox", "username": "ipbot_sandbox_bot",
             "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
 MAX_WAIT = 60
-
-
-class ApiError(Exception):
-    def __init__(self, code: int, description: str):
-        super().__init__(description)
-        self.code = code
-        self.description = description
+#: Parameters the Bot API takes as JSON-serialised objects; every other value is taken as sent.
+JSON_PARAMS = frozenset({"reply_markup", "commands", "allowed_updates", "scope", "entities", "caption_entities",
+                         "link_preview_options", "reply_parameters"})
+TOKEN_HEADER = "X-Sandbox-Token"
 
 
 @dataclass
@@ -57,8 +64,10 @@ class Record:
 
 
 class Sandbox:
-    def __init__(self, token: str, files_dir: Path):
+    def __init__(self, token: str, files_dir: Path, access_token: str = "", flood_control: bool = True):
         self.token = token
+        self.access_token = access_token
+        self.rules = ChatRules(flood_control=flood_control)
         self.files_dir = files_dir
         self.files_dir.mkdir(parents=True, exist_ok=True)
         self.updates: list[dict] = []
@@ -75,8 +84,13 @@ class Sandbox:
     # -- shared pieces ----------------------------------------------------------------------------
 
     def open_chat(self, user_id: int) -> None:
-        """A user has started the bot: the bot may now write to them."""
+        """A user has written to the bot: the bot may now write to them."""
+        self.rules.user_wrote(user_id)
         self.chats.setdefault(user_id, [])
+
+    def set_blocked(self, user_id: int, blocked: bool) -> None:
+        """The user blocks the bot (its sends get 403) or unblocks it."""
+        self.rules.set_blocked(user_id, blocked)
 
     def _user(self, user_id: int) -> dict:
         return {"id": user_id, "is_bot": False, "first_name": f"用户{user_id}", "language_code": "zh-hans"}
@@ -156,6 +170,7 @@ class Sandbox:
             raise ApiError(400, "no such bot message in this chat")
         query = {"id": uuid.uuid4().hex, "from": self._user(user_id), "chat_instance": str(user_id),
                  "message": self.api_message(record), "data": data}
+        self.rules.query_made(query["id"])
         await self._push_update({"callback_query": query}, user_id)
 
     async def client_messages(self, user_id: int, after: int, wait: float, edits_after: int | None) -> list[dict]:
@@ -172,22 +187,24 @@ class Sandbox:
 
     # -- the Bot API -----------------------------------------------------------------------------
 
-    def _chat_id(self, params: dict) -> int:
+    def _chat_id(self, params: dict, method: str) -> int:
         chat_id = params.get("chat_id")
         if chat_id is None:
             raise ApiError(400, "Bad Request: chat_id is empty")
-        if int(chat_id) not in self.chats:
+        try:
+            chat_id = int(chat_id)
+        except (TypeError, ValueError):
+            raise ApiError(400, "Bad Request: chat not found") from None
+        if chat_id <= 0:
             raise ApiError(400, "Bad Request: chat not found")
-        return int(chat_id)
+        self.rules.may_write(chat_id, method)
+        return chat_id
 
     def _markup(self, params: dict) -> dict | None:
-        markup = params.get("reply_markup")
-        if markup is not None and not isinstance(markup, dict):
-            raise ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
-        return markup
+        return limits.check_markup(params.get("reply_markup"))
 
-    def _bot_record(self, params: dict) -> Record:
-        chat_id = self._chat_id(params)
+    def _bot_record(self, params: dict, method: str) -> Record:
+        chat_id = self._chat_id(params, method)
         record = self.records.get(int(params.get("message_id") or 0))
         if record is None or record.chat_id != chat_id:
             raise ApiError(400, "Bad Request: message to edit not found")
@@ -221,8 +238,7 @@ class Sandbox:
         return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self.updates)}
 
     async def api_setMyCommands(self, params, files):
-        if not isinstance(params.get("commands"), list):
-            raise ApiError(400, "Bad Request: commands must be a list")
+        limits.check_commands(params.get("commands"))
         return True
 
     async def api_deleteMyCommands(self, params, files):
@@ -232,12 +248,12 @@ class Sandbox:
         return []
 
     async def api_sendChatAction(self, params, files):
-        self._chat_id(params)
+        self._chat_id(params, "sendChatAction")
         return True
 
     async def api_answerCallbackQuery(self, params, files):
-        if not params.get("callback_query_id"):
-            raise ApiError(400, "Bad Request: query ID is invalid")
+        limits.check_answer_text(params.get("text"))
+        self.rules.answer(params.get("callback_query_id"))
         return True
 
     async def api_getUpdates(self, params, files):
@@ -254,18 +270,17 @@ class Sandbox:
         return updates[: int(params.get("limit") or 100)]
 
     async def api_sendMessage(self, params, files):
-        chat_id = self._chat_id(params)
-        text = params.get("text")
-        if not text:
-            raise ApiError(400, "Bad Request: message text is empty")
-        if len(text) > 4096:
-            raise ApiError(400, "Bad Request: message is too long")
-        record = self._store(Record(next(self._message_ids), chat_id, "bot", text, self._markup(params)))
+        text = limits.check_text(params.get("text"), params.get("parse_mode"))
+        markup = self._markup(params)
+        chat_id = self._chat_id(params, "sendMessage")
+        record = self._store(Record(next(self._message_ids), chat_id, "bot", text, markup))
         await self._notify(chat_id)
         return self.api_message(record)
 
     async def _send_file(self, kind: str, params: dict, files: dict):
-        chat_id = self._chat_id(params)
+        caption = limits.check_caption(params.get("caption"), params.get("parse_mode"))
+        markup = self._markup(params)
+        chat_id = self._chat_id(params, "sendDocument" if kind == "document" else "sendPhoto")
         if kind in files:
             name, data = files[kind]
             meta = self._save_file(name, data)
@@ -273,7 +288,7 @@ class Sandbox:
             meta = self.files[params[kind]]
         else:
             raise ApiError(400, f"Bad Request: there is no {kind} in the request")
-        record = Record(next(self._message_ids), chat_id, "bot", params.get("caption") or "", self._markup(params))
+        record = Record(next(self._message_ids), chat_id, "bot", caption, markup)
         if kind == "photo":
             record.photo = f"{meta['file_id']}/{meta['file_name']}"
         else:
@@ -289,10 +304,8 @@ class Sandbox:
         return await self._send_file("photo", params, files)
 
     async def api_editMessageText(self, params, files):
-        record = self._bot_record(params)
-        text = params.get("text")
-        if not text:
-            raise ApiError(400, "Bad Request: message text is empty")
+        record = self._bot_record(params, "editMessageText")
+        text = limits.check_text(params.get("text"), params.get("parse_mode"))
         markup = self._markup(params)
         if text == record.text and markup == record.reply_markup:
             raise ApiError(400, "Bad Request: message is not modified: specified new message content and reply "
@@ -301,7 +314,7 @@ class Sandbox:
         return await self._edited(record)
 
     async def api_editMessageReplyMarkup(self, params, files):
-        record = self._bot_record(params)
+        record = self._bot_record(params, "editMessageReplyMarkup")
         markup = self._markup(params)
         if markup == record.reply_markup:
             raise ApiError(400, "Bad Request: message is not modified")
@@ -312,6 +325,7 @@ class Sandbox:
         meta = self.files.get(str(params.get("file_id")))
         if meta is None:
             raise ApiError(400, "Bad Request: invalid file_id")
+        limits.check_download(meta["file_size"])
         return {k: meta[k] for k in ("file_id", "file_unique_id", "file_size", "file_path")}
 
     def file_path(self, path: str) -> Path | None:
@@ -323,12 +337,13 @@ class Sandbox:
 
 # -- HTTP ------------------------------------------------------------------------------------------
 
-def _decode(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in "[{":
+def _decode(name: str, value: Any) -> Any:
+    """A JSON-serialised parameter as its object; a text that merely looks like JSON stays a text."""
+    if name in JSON_PARAMS and isinstance(value, str):
         try:
             return json.loads(value)
         except ValueError:
-            return value
+            raise ApiError(400, f"Bad Request: can't parse {name} JSON object") from None
     return value
 
 
@@ -344,15 +359,32 @@ async def _params(request: web.Request) -> tuple[dict, dict[str, tuple[str, byte
                 files[key] = (value.filename or key, value.file.read())
             else:
                 params[key] = value
-    return {k: _decode(v) for k, v in params.items()}, files
+    return {k: _decode(k, v) for k, v in params.items()}, files
 
 
-def _error(code: int, description: str) -> web.Response:
-    return web.json_response({"ok": False, "error_code": code, "description": description}, status=code)
+def _error(error: ApiError) -> web.Response:
+    return web.json_response(error.payload(), status=error.code)
 
 
-def create_app(sandbox: Sandbox) -> web.Application:
+def create_app(sandbox: Sandbox, hosts: frozenset[str] = frozenset()) -> web.Application:
+    """The sandbox's HTTP side. The Bot API is guarded by the bot's token; the page, the client API and the
+    files by ``sandbox.access_token``, and, when ``hosts`` is given, by the Host and Origin headers."""
     routes = web.RouteTableDef()
+
+    @web.middleware
+    async def guard(request: web.Request, handler):
+        if request.path.startswith(("/bot", "/file/bot")):
+            return await handler(request)
+        if hosts and request.host not in hosts:
+            return web.json_response({"ok": False, "error": "unknown host"}, status=403)
+        origin = request.headers.get("Origin")
+        if hosts and origin is not None and origin not in {f"http://{h}" for h in hosts}:
+            return web.json_response({"ok": False, "error": "cross-origin request refused"}, status=403)
+        given = request.headers.get(TOKEN_HEADER) or request.query.get("token") or ""
+        if sandbox.access_token and not hmac.compare_digest(given, sandbox.access_token):
+            return web.json_response({"ok": False, "error": "the sandbox access token is missing or wrong"},
+                                     status=401)
+        return await handler(request)
 
     def check_token(request: web.Request) -> None:
         if request.match_info["token"] != sandbox.token:
@@ -365,9 +397,9 @@ def create_app(sandbox: Sandbox) -> web.Application:
             params, files = await _params(request)
             result = await sandbox.call(request.match_info["method"], params, files)
         except ApiError as exc:
-            return _error(exc.code, exc.description)
+            return _error(exc)
         except (ValueError, TypeError) as exc:
-            return _error(400, f"Bad Request: {exc}")
+            return _error(ApiError(400, f"Bad Request: {exc}"))
         return web.json_response({"ok": True, "result": result})
 
     @routes.get(r"/file/bot{token}/{path:.+}")
@@ -375,9 +407,9 @@ def create_app(sandbox: Sandbox) -> web.Application:
         try:
             check_token(request)
         except ApiError as exc:
-            return _error(exc.code, exc.description)
+            return _error(exc)
         path = sandbox.file_path(request.match_info["path"])
-        return web.FileResponse(path) if path and path.exists() else _error(404, "Not Found")
+        return web.FileResponse(path) if path and path.exists() else _error(ApiError(404, "Not Found"))
 
     @routes.get(r"/sandbox/files/{path:.+}")
     async def client_file(request: web.Request) -> web.StreamResponse:
@@ -430,6 +462,16 @@ def create_app(sandbox: Sandbox) -> web.Application:
                                                  str(form.get("caption") or ""))
         return web.json_response({"ok": True, "message_id": message_id})
 
+    @routes.post("/sandbox/api/block")
+    async def block(request: web.Request) -> web.Response:
+        """The user blocks the bot (``blocked``: true) or unblocks it: Telegram answers the bot's sends with 403."""
+        try:
+            body = await request.json()
+            sandbox.set_blocked(user_id_of(body["user_id"]), bool(body.get("blocked", True)))
+        except (ValueError, KeyError, TypeError) as exc:
+            return bad(f"block needs {{user_id: int, blocked: bool}}: {exc}")
+        return web.json_response({"ok": True})
+
     @routes.get("/sandbox/api/messages")
     async def messages(request: web.Request) -> web.Response:
         try:
@@ -450,6 +492,6 @@ def create_app(sandbox: Sandbox) -> web.Application:
         page = resources.files("bot.sandbox").joinpath("static/index.html").read_text(encoding="utf-8")
         return web.Response(text=page, content_type="text/html", charset="utf-8")
 
-    app = web.Application(client_max_size=50 * 1024 * 1024)
+    app = web.Application(client_max_size=50 * 1024 * 1024, middlewares=[guard])
     app.add_routes(routes)
     return app

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from bot.config import Settings
+from bot.datadir_lock import DataDirLock
 from bot.policies import PolicyLoadError, load_packs
 from bot.rules.policy import PolicyPack
 from bot.services.qa import PolicyQA
@@ -15,6 +16,7 @@ class Services:
     store: Store
     packs: dict[str, PolicyPack]
     qa: PolicyQA
+    lock: DataDirLock | None = None
 
     @property
     def programs(self) -> list[PolicyPack]:
@@ -26,14 +28,18 @@ class Services:
 
     async def close(self) -> None:
         await self.store.close()
+        if self.lock is not None:
+            self.lock.release()
 
 
-async def open_services(settings: Settings) -> Services:
-    """Load and check the packs, open the store (migrating it) and build the Q&A index."""
+async def open_services(settings: Settings, *, exclusive: bool = False) -> Services:
+    """Load and check the packs, open the store (migrating it) and build the Q&A index. ``exclusive``: the
+    process that runs the bot takes the data directory's lock first (`DataDirBusy` if another holds it)."""
+    lock = DataDirLock(settings.data_dir).acquire() if exclusive else None
     packs = load_packs(settings.policy_dir)
     for program_id in settings.programs:
         if program_id not in packs or packs[program_id].program is None:
             raise PolicyLoadError(f"IPBOT_PROGRAMS: {program_id!r} is not a program pack in {settings.policy_dir}")
     store = await Store.open(settings.db_path)
     await store.programs.ensure(settings.programs)
-    return Services(settings, store, packs, PolicyQA(packs, settings.programs))
+    return Services(settings, store, packs, PolicyQA(packs, settings.programs), lock)

@@ -97,6 +97,12 @@ async def chat_locale(services: Services, chat_id: int) -> str:
     return chat.locale if chat is not None else services.settings.locale
 
 
+async def user_wrote(services: Services, chat_id: int) -> None:
+    """Anyone who writes to the bot can be reached again: a mark left by an earlier 403 (blocked, or not yet
+    started) is lifted, so notices and broadcasts find them."""
+    await services.store.chats.wrote_again(chat_id)
+
+
 async def mark_blocked(services: Services, chat_id: int) -> None:
     """Telegram said the user blocked the bot: pushes skip the chat until it writes again."""
     await services.store.chats.set_blocked(chat_id, True)

@@ -38,6 +38,14 @@ class Chats:
         async with self.db.transaction() as tx:
             await tx.execute("UPDATE chats SET locale = ? WHERE chat_id = ?", (locale, chat_id))
 
+    async def wrote_again(self, chat_id: int) -> bool:
+        """The user wrote to the bot: a blocked mark is lifted (audited). ``True`` if there was one."""
+        row = await self.db.fetchone("SELECT blocked FROM chats WHERE chat_id = ?", (chat_id,))
+        if row is None or not row["blocked"]:
+            return False
+        await self.set_blocked(chat_id, False, actor=f"user:{chat_id}")
+        return True
+
     async def set_blocked(self, chat_id: int, blocked: bool, actor: str = "system") -> None:
         """A chat that blocked the bot (Telegram ``Forbidden``) is skipped by later broadcasts."""
         await self.ensure(chat_id)
