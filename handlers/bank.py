@@ -13,6 +13,7 @@ from bot.rules.claims import TransitionError
 from bot.rules.loan_book import LoanBookError
 from bot.services import claims_workflow
 from bot.services.claims_workflow import ClaimRefused
+from bot.sandbox.telegram_rules import MAX_DOWNLOAD
 from bot.services.loan_import import SUPPORTED_SUFFIXES
 from bot.services.monitoring import bank_status, import_and_check
 from bot.services.officers import PAYLOAD_PREFIX, bank_by_name, officer_bank, redeem_invite
@@ -66,6 +67,9 @@ async def upload(update: Update, context: BotContext) -> None:
     name = document.file_name or ""
     if not name.lower().endswith(SUPPORTED_SUFFIXES):
         await send(update, context.line("bank", "upload_bad_type", name=name))
+        return
+    if (document.file_size or 0) > MAX_DOWNLOAD:
+        await send(update, context.line("bank", "upload_too_big", name=name, limit_mb=MAX_DOWNLOAD // (1024 * 1024)))
         return
     pack = _program_of_upload(context, update.message.caption)
     if pack is None:

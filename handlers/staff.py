@@ -278,8 +278,7 @@ async def audit_log(update: Update, context: BotContext) -> None:
         limit = 20
     entries = await latest_changes(context.services, limit)
     text = context.line("audit", "listing", entries=entries)
-    for start in range(0, len(text), 4000):
-        await send(update, text[start:start + 4000])
+    await send(update, text)
 
 
 def handlers() -> list:

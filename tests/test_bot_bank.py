@@ -521,3 +521,20 @@ async def test_a_loan_without_an_insurer_is_shared_by_the_fund_and_the_bank(bot)
     await bot.send_document(OFFICER, "book.csv", csv_bytes([row("NOINS", principal="1000000", overdue_days="90")]))
     text = bot.texts(await file_claim(bot, "NOINS", "50万"))
     assert "没有合作保险（担保）机构参与" in text and "不低于40%" not in text
+
+
+async def test_a_press_answered_too_late_still_does_what_was_pressed(bot):
+    await join(bot)
+    await bot.send_document(OFFICER, "book.csv", book(overdue="1000000", days="90"))
+    await file_claim(bot)
+    bot.fake.fail("answerCallbackQuery", 400, "Bad Request: query is too old and response timeout expired or query "
+                                             "ID is invalid")
+    sent = await bot.press(OFFICER, "提交申请")
+    assert "出了问题" not in bot.texts(sent)
+    assert len(await bot.services.store.claims.all_for_program("cq-jiangbei-2024")) == 1
+
+
+async def test_a_loan_book_over_20mb_is_refused_with_what_to_do(bot):
+    await join(bot)
+    sent = await bot.send_document(OFFICER, "huge.csv", b"x" * (20 * 1024 * 1024 + 1))
+    assert "20MB" in bot.texts(sent) and "拆成" in bot.texts(sent)

@@ -267,3 +267,32 @@ def test_db_check_passes_on_a_sound_ledger_and_names_a_broken_one(capsys, data_d
     assert main(["db", "check"]) == 1
     out = capsys.readouterr().out
     assert "91350100M000100Y43" in out and "超过同一企业年度上限" in out
+
+
+def test_report_exports_keep_loan_book_text_as_text_never_formulas(tmp_path):
+    """An enterprise name like ``=HYPERLINK(...)`` from a loan book stays inert in claims.csv and report.xlsx."""
+    import asyncio
+    import csv as csv_module
+
+    from openpyxl import load_workbook
+
+    from bot.store import Store
+    from bot.store.claims import NewClaim
+
+    evil = '=HYPERLINK("http://x","y")'
+
+    async def seed():
+        store = await Store.open(tmp_path / "data" / "ipbot.sqlite3")
+        await store.programs.ensure(["cq-jiangbei-2024"])
+        bank = await store.banks.ensure("@银行", actor="test")
+        await store.claims.file(NewClaim("cq-jiangbei-2024", bank.id, "-L1", "91350100M000100Y43", evil, 100, 50, 90,
+                                         15, None, None, None, "[]"), actor="test")
+        await store.close()
+
+    asyncio.run(seed())
+    assert main(["report", "--out", str(tmp_path / "out")]) == 0
+    [row] = list(csv_module.DictReader((tmp_path / "out" / "claims.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert row["enterprise"] == "'" + evil and row["loan_id"] == "'-L1" and row["bank"] == "'@银行"
+    sheet = load_workbook(tmp_path / "out" / "report.xlsx")["claims"]
+    values = [cell.value for cell in sheet[2]]
+    assert "'" + evil in values and not any(isinstance(v, str) and v.startswith("=") for v in values)

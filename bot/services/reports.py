@@ -116,11 +116,21 @@ def bank_rows(reports: list[ProgramReport]) -> list[dict]:
             for r in reports for book, report_date, told, suspended_on, officers in r.books]
 
 
+#: What a spreadsheet would take as the start of a formula (CSV/formula injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value: object) -> object:
+    """A cell as data, never as a formula: text from a loan book such as ``=HYPERLINK(...)`` gets a leading
+    apostrophe, as spreadsheets expect for text that must stay text."""
+    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
 def to_csv(rows: list[dict], columns: tuple[str, ...]) -> bytes:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({c: inert(row[c]) for c in columns} for row in rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -131,7 +141,7 @@ def to_xlsx(sheets: dict[str, tuple[list[dict], tuple[str, ...]]]) -> bytes:
         sheet = workbook.create_sheet(title)
         sheet.append(list(columns))
         for row in rows:
-            sheet.append([row[c] for c in columns])
+            sheet.append([inert(row[c]) for c in columns])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -7,12 +7,13 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
 from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 from telegram.warnings import PTBUserWarning
 
 from bot.rules.amounts import AmountError, parse_amount
 from bot.services.buttons import Cancel, ProgramChoice
-from bot.texts import TEXTS
+from bot.texts import TEXTS, pages
 from bot.telegram_adapter.context import BotContext
 
 # Conversations are tracked per user and chat on purpose (one flow at a time per user), with buttons
@@ -39,8 +40,15 @@ def staff_only(callback):
 
 
 async def answer_query(update: Update) -> None:
-    if update.callback_query is not None:
+    """Acknowledge a press. One answered late (Telegram allows about 15 seconds, e.g. while the bot was busy
+    or restarting) is still handled: only the acknowledgement is lost, not the user's action."""
+    if update.callback_query is None:
+        return
+    try:
         await update.callback_query.answer()
+    except BadRequest as exc:
+        if "query is too old" not in exc.message.lower():
+            raise
 
 
 async def close_keyboard(update: Update, context: BotContext, text: str | None = None) -> None:
@@ -69,9 +77,13 @@ async def amount_from(update: Update, context: BotContext, field: str, *, allow_
         return None
 
 
-async def send(update: Update, text: str, **kwargs) -> None:
-    """Reply in the chat the update came from (a message or a pressed button)."""
-    await update.effective_chat.send_message(text, **kwargs)
+async def send(update: Update, text: str, reply_markup=None, **kwargs) -> None:
+    """Reply in the chat the update came from (a message or a pressed button); a text longer than Telegram
+    takes goes as several messages, the buttons on the last."""
+    chunks = pages(text)
+    for i, chunk in enumerate(chunks):
+        last = i == len(chunks) - 1
+        await update.effective_chat.send_message(chunk, reply_markup=reply_markup if last else None, **kwargs)
 
 
 def conversation(name: str, entry_points: list, states: dict, key: str, reprompt: Reprompt) -> ConversationHandler:

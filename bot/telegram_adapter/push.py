@@ -8,7 +8,7 @@ from telegram.error import BadRequest, Forbidden
 
 from bot.services.container import Services
 from bot.services.notify import Notification
-from bot.texts import TEXTS
+from bot.texts import TEXTS, pages
 from bot.telegram_adapter.context import keyboard
 
 log = logging.getLogger(__name__)
@@ -26,8 +26,10 @@ async def push(bot: Bot, services: Services, notifications: list[Notification]) 
         text = TEXTS.line(locale, note.template, note.macro, **note.params)
         markup = keyboard([[(TEXTS.line(locale, note.template, label), data) for label, data in row]
                            for row in note.buttons]) if note.buttons else None
+        chunks = pages(text)
         try:
-            await bot.send_message(note.chat_id, text, reply_markup=markup)
+            for i, chunk in enumerate(chunks):
+                await bot.send_message(note.chat_id, chunk, reply_markup=markup if i == len(chunks) - 1 else None)
             delivered += 1
         except Forbidden:
             await store.chats.set_blocked(note.chat_id, True)

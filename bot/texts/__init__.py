@@ -47,6 +47,31 @@ def percent(ratio: Decimal) -> str:
     return f"{value:f}%"
 
 
+#: Telegram's limit on a message's text.
+MESSAGE_LIMIT = 4096
+
+
+def pages(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """A text cut into messages of at most ``limit`` characters, at line ends where it can be (a line
+    longer than a message is cut where it must be), so a long list never fails as "message is too long"."""
+    out: list[str] = []
+    current = ""
+    for line in text.splitlines(keepends=True):
+        while len(line) > limit:
+            if current:
+                out.append(current)
+                current = ""
+            out.append(line[:limit])
+            line = line[limit:]
+        if len(current) + len(line) > limit:
+            out.append(current)
+            current = ""
+        current += line
+    if current or not out:
+        out.append(current)
+    return [page.strip("\n") for page in out if page.strip()] or [text]
+
+
 class Texts:
     def __init__(self) -> None:
         self._envs = {}
