@@ -4,14 +4,16 @@ final report. /broadcasts lists recent ones. Unfinished broadcasts resume at sta
 
 import asyncio
 import logging
-from datetime import timedelta
 
 from telegram import Bot, Update
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 
 from bot.services import broadcast as engine
-from bot.services.broadcast import BroadcastEngine, Outcome, Progress, SendResult, TemplateProblem
+from bot.sandbox.telegram_rules import MAX_CAPTION
+from bot.services.broadcast import BroadcastEngine, Progress, TemplateProblem
+from bot.services.notify import SendResult
+from bot.telegram_adapter.push import attempt
 from bot.services.container import Services
 from bot.texts import TEXTS
 from bot.services.buttons import BroadcastStep, is_button
@@ -25,27 +27,19 @@ NO_DOCUMENT, SEND = BroadcastStep("no_document"), BroadcastStep("send")
 
 
 def telegram_sender(bot: Bot) -> engine.Sender:
-    """Telegram's answers as the engine's outcomes (BadRequest is a NetworkError in PTB: check it first)."""
+    """Telegram's answers as the engine's outcomes (`bot.telegram_adapter.push.attempt`)."""
 
     async def deliver(chat_id: int, text: str, document: str | None) -> SendResult:
-        try:
+        async def go() -> None:
             if document is None:
                 await bot.send_message(chat_id, text)
-            elif len(text) <= 1024:
+            elif len(text) <= MAX_CAPTION:
                 await bot.send_document(chat_id, document, caption=text)
             else:
                 await bot.send_message(chat_id, text)
                 await bot.send_document(chat_id, document)
-        except RetryAfter as exc:
-            wait = exc.retry_after
-            return SendResult(Outcome.RETRY_AFTER, wait.total_seconds() if isinstance(wait, timedelta) else float(wait))
-        except Forbidden as exc:
-            return SendResult(Outcome.BLOCKED, error=exc.message)
-        except (BadRequest, ChatMigrated) as exc:
-            return SendResult(Outcome.FAILED, error=exc.message)
-        except NetworkError as exc:
-            return SendResult(Outcome.TRANSIENT, error=exc.message)
-        return SendResult(Outcome.SENT)
+
+        return await attempt(go)
 
     return deliver
 

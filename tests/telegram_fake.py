@@ -3,11 +3,13 @@ it records every Bot API call and answers in the Bot API's JSON shapes, so tests
 `Application` on real `Update` objects. Failures can be queued per method to test error handling."""
 
 import itertools
+import random
 import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from telegram.error import TimedOut
 from telegram.request import RequestData
 
 from bot.sandbox import telegram_rules as limits
@@ -31,6 +33,9 @@ class FakeTelegram(StubTelegram):
     chat_failures: dict[int, list[Any]] = field(default_factory=dict)
     #: What Telegram refuses, shared with the sandbox; users count as having started the bot once they write.
     rules: ChatRules = field(default_factory=lambda: ChatRules(flood_control=False))
+    #: A share of sends that time out (a seeded random, so a failing run can be replayed).
+    fault_rate: float = 0.0
+    _random: Any = field(default_factory=lambda: random.Random(7))
     _ids: Any = field(default_factory=lambda: itertools.count(5000))
 
     def fail(self, method: str, error_code: int, description: str, times: int = 1, **parameters: Any) -> None:
@@ -55,6 +60,9 @@ class FakeTelegram(StubTelegram):
         call = Call(name, params)
         self.calls.append(call)
         chat_id = params.get("chat_id")
+        if self.fault_rate and name.startswith("send") and self._random.random() < self.fault_rate:
+            call.ok = False
+            raise TimedOut()
         queued = self.chat_failures.get(int(chat_id)) if chat_id is not None and name.startswith("send") else None
         if queued:
             failure = queued.pop(0)

@@ -538,3 +538,30 @@ async def test_a_loan_book_over_20mb_is_refused_with_what_to_do(bot):
     await join(bot)
     sent = await bot.send_document(OFFICER, "huge.csv", b"x" * (20 * 1024 * 1024 + 1))
     assert "20MB" in bot.texts(sent) and "拆成" in bot.texts(sent)
+
+
+async def test_no_claim_notice_is_lost_under_10_percent_send_timeouts(bot, monkeypatch):
+    """Every push goes through the outbox: a timeout retries that message, never drops the rest, and the
+    person who acted is not told something went wrong."""
+    from bot.services import notify
+    monkeypatch.setattr(notify, "BACKOFF", 0)
+    await join(bot)
+    await bind_enterprise(bot)
+    await bot.send(STAFF, "/start")
+    loans = [row(f"E{i}", principal="1000000", overdue_days="120", credit_code=credit_code(i), enterprise=f"企业{i}")
+             for i in range(6)] + [row("MINE", principal="1000000", overdue_days="120")]
+    await bot.send_document(OFFICER, "book.csv", csv_bytes(loans))
+    bot.fake.fault_rate = 0.10
+    mark = len(bot.fake.calls)
+    replies = []
+    for loan_id in ["MINE"] + [f"E{i}" for i in range(6)]:
+        claim_no = await _file(bot, loan_id, "10万")
+        for button in ("开始审核", "按上限同意", "标记已拨付"):
+            replies += await bot.press(STAFF, button, about=claim_no)
+    assert not any("出了问题" in m.get("text", "") for m in replies)
+    assert sum(not c.ok for c in bot.fake.calls[mark:]) > 0
+    counts = await bot.services.store.notifications.counts()
+    assert counts.get("pending", 0) == 0 and counts.get("failed", 0) == 0
+    delivered = [c.params["text"] for c in bot.fake.calls[mark:] if c.ok and c.method == "sendMessage"
+                 and int(c.params["chat_id"]) == ENTERPRISE and "补偿申请" in c.params["text"]]
+    assert len(delivered) == len(set(delivered)) == 4, delivered

@@ -78,3 +78,55 @@ async def test_monitor_now_runs_the_job_once_and_gives_each_programs_overview(se
     again, _ = await monitor_now(services, TODAY)
     assert again == []
 
+
+
+async def test_a_notification_that_keeps_timing_out_waits_for_the_outbox_job_and_the_rest_go(tmp_path):
+    from datetime import datetime, timedelta
+
+    from bot.clock import TZ
+    from bot.services.notify import Notification, Outcome, SendResult, deliver, queue
+
+    now = [datetime(2026, 11, 28, 9, 0, tzinfo=TZ)]
+    store = await Store.open(tmp_path / "n.sqlite3", clock=lambda: now[0])
+    sent: list[int] = []
+    failing = {1: 4}
+
+    async def sender(note):
+        if failing.get(note.chat_id, 0) > 0:
+            failing[note.chat_id] -= 1
+            return SendResult(Outcome.TRANSIENT, error="timed out")
+        sent.append(note.chat_id)
+        return SendResult(Outcome.SENT)
+
+    async def no_sleep(_):
+        return None
+
+    ids = await queue(store, [Notification(chat, "alerts", "x") for chat in (1, 2, 3)])
+    assert await deliver(store, sender, ids, sleep=no_sleep) == 2 and sent == [2, 3]
+    assert await deliver(store, sender, sleep=no_sleep) == 0
+    now[0] += timedelta(seconds=31)
+    assert await deliver(store, sender, sleep=no_sleep) == 1 and sent == [2, 3, 1]
+    assert (await store.notifications.counts()) == {"sent": 3}
+    await store.close()
+
+
+async def test_a_database_error_pauses_delivery_and_leaves_the_rest_pending(tmp_path, monkeypatch):
+    import sqlite3
+
+    from bot.services.notify import Notification, Outcome, SendResult, deliver, queue
+
+    store = await Store.open(tmp_path / "n.sqlite3")
+    ids = await queue(store, [Notification(chat, "alerts", "x") for chat in (1, 2)])
+
+    async def sender(note):
+        return SendResult(Outcome.SENT)
+
+    async def disk_full(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    original = store.notifications.mark
+    monkeypatch.setattr(store.notifications, "mark", disk_full)
+    assert await deliver(store, sender, ids) == 0
+    monkeypatch.setattr(store.notifications, "mark", original)
+    assert await deliver(store, sender) == 2
+    await store.close()

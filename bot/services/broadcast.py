@@ -12,12 +12,12 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from enum import Enum
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta
 from jinja2.sandbox import SandboxedEnvironment
 
 from bot.services.container import Services
+from bot.services.notify import Outcome, SendResult
 from bot.store.broadcasts import OutboxCounts
 
 #: Placeholders a broadcast text may use: the recipient's enterprise or bank name.
@@ -74,21 +74,6 @@ async def recipients(services: Services, audience: str, value: object = None) ->
         everyone = {chat_id: "" for chat_id in await store.chats.reachable()}
         return everyone | await store.enterprises.active_chats() | await store.banks.officer_chats()
     raise ValueError(audience)
-
-
-class Outcome(Enum):
-    SENT = "sent"
-    BLOCKED = "blocked"
-    FAILED = "failed"
-    RETRY_AFTER = "retry_after"
-    TRANSIENT = "transient"
-
-
-@dataclass(frozen=True)
-class SendResult:
-    outcome: Outcome
-    retry_after: float = 0.0
-    error: str | None = None
 
 
 Sender = Callable[[int, str, str | None], Awaitable[SendResult]]

@@ -18,6 +18,7 @@ from bot.store.conversation_state import ConversationState
 from bot.store.db import Database
 from bot.store.enterprises import Enterprises
 from bot.store.loans import Loans
+from bot.store.notifications import Notifications
 from bot.store.programs import Programs
 
 
@@ -32,6 +33,7 @@ class Store:
         self.claims = Claims(db)
         self.alerts = Alerts(db)
         self.broadcasts = Broadcasts(db)
+        self.notifications = Notifications(db)
         self.audit = AuditLog(db)
         self.conversation_state = ConversationState(db)
 

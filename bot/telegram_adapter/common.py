@@ -1,13 +1,14 @@
 """Pieces every conversation shares: /cancel everywhere, a hint for unexpected input, the staff guard, and
 closing a keyboard once its buttons are spent (their callback data dropped from the cache)."""
 
+import asyncio
 import functools
 import warnings
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
 from telegram import Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, NetworkError
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 from telegram.warnings import PTBUserWarning
 
@@ -77,13 +78,26 @@ async def amount_from(update: Update, context: BotContext, field: str, *, allow_
         return None
 
 
+#: A reply that times out is sent again this many times in all, after 0.2 s, 0.4 s, ...
+REPLY_ATTEMPTS = 4
+
+
 async def send(update: Update, text: str, reply_markup=None, **kwargs) -> None:
     """Reply in the chat the update came from (a message or a pressed button); a text longer than Telegram
-    takes goes as several messages, the buttons on the last."""
+    takes goes as several messages, the buttons on the last; a timeout or a network error is tried again."""
     chunks = pages(text)
     for i, chunk in enumerate(chunks):
-        last = i == len(chunks) - 1
-        await update.effective_chat.send_message(chunk, reply_markup=reply_markup if last else None, **kwargs)
+        markup = reply_markup if i == len(chunks) - 1 else None
+        for attempt in range(REPLY_ATTEMPTS):
+            try:
+                await update.effective_chat.send_message(chunk, reply_markup=markup, **kwargs)
+                break
+            except BadRequest:
+                raise
+            except NetworkError:
+                if attempt == REPLY_ATTEMPTS - 1:
+                    raise
+                await asyncio.sleep(0.2 * 2 ** attempt)
 
 
 def conversation(name: str, entry_points: list, states: dict, key: str, reprompt: Reprompt) -> ConversationHandler:
