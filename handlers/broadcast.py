@@ -15,7 +15,7 @@ from bot.services.broadcast import BroadcastEngine, Progress, TemplateProblem
 from bot.services.notify import SendResult
 from bot.telegram_adapter.push import attempt
 from bot.services.container import Services
-from bot.texts import TEXTS
+from bot.texts import TEXTS, pages
 from bot.services.buttons import BroadcastStep, is_button
 from bot.telegram_adapter.common import CANCEL, answer_query, close_keyboard, conversation, send, staff_only
 from bot.telegram_adapter.context import BotContext, keyboard
@@ -31,12 +31,12 @@ def telegram_sender(bot: Bot) -> engine.Sender:
 
     async def deliver(chat_id: int, text: str, document: str | None) -> SendResult:
         async def go() -> None:
-            if document is None:
-                await bot.send_message(chat_id, text)
-            elif len(text) <= MAX_CAPTION:
+            if document is not None and len(text) <= MAX_CAPTION:
                 await bot.send_document(chat_id, document, caption=text)
-            else:
-                await bot.send_message(chat_id, text)
+                return
+            for chunk in pages(text):
+                await bot.send_message(chat_id, chunk)
+            if document is not None:
                 await bot.send_document(chat_id, document)
 
         return await attempt(go)

@@ -237,3 +237,27 @@ async def test_every_staff_button_is_refused_to_others_even_forged(bot):
         assert "只有工作人员" in bot.texts(await bot.press_data(OUTSIDER, forged, data)), data
     assert (await bot.services.store.claims.for_bank(1))[0].status == "filed"
     assert await bot.services.store.banks.officers(1) == [2001]
+
+
+@pytest.mark.parametrize(("text", "ok"), [
+    ("您好 {{ name }}，请查收。", True), ("没有占位符", True), ("{{ 'a' * 10**9 }}", False),
+    ("{{ name * 100000 }}", False), ("{{ name|upper }}", False), ("{% for i in range(10**9) %}x{% endfor %}", False),
+    ("{{ bank }}", False)])
+def test_a_broadcast_text_holds_words_and_name_placeholders_only(text, ok):
+    from bot.services.broadcast import TemplateProblem, check_text
+    if ok:
+        check_text(text)
+    else:
+        with pytest.raises(TemplateProblem):
+            check_text(text)
+
+
+async def test_a_broadcast_longer_than_a_message_arrives_in_parts(bot):
+    await enterprises(bot, 1)
+    text = "通知：" + "请按时报送台账。" * 700
+    broadcast = await bot.services.store.broadcasts.create(STAFF, "test", text, {50_000: "企业0"})
+    engine = BroadcastEngine(bot.services, telegram_sender(bot.app.bot), rate=100_000)
+    counts = await engine.run(broadcast.id)
+    assert counts.sent == 1
+    parts = [c.params["text"] for c in bot.fake.calls if c.method == "sendMessage" and int(c.params["chat_id"]) == 50_000]
+    assert len(parts) == 2 and "".join(parts) == text

@@ -125,3 +125,15 @@ def test_any_row_is_either_a_loan_or_a_list_of_errors(record):
     loan, errors = parse_row(2, record)
     assert (loan is None) == bool(errors)
     assert all(e.row == 2 for e in errors)
+
+
+def test_a_book_of_more_rows_than_the_limit_is_refused_whole(monkeypatch):
+    from bot.rules.loan_book import LoanBookError
+    from bot.services import loan_import
+    from tests.loan_books import csv_bytes, row
+
+    monkeypatch.setattr(loan_import, "MAX_ROWS", 3)
+    loan_import.read_loan_book(csv_bytes([row(f"L{i}") for i in range(3)]), "b.csv")
+    with pytest.raises(LoanBookError) as refused:
+        loan_import.read_loan_book(csv_bytes([row(f"L{i}") for i in range(4)]), "b.csv")
+    assert refused.value.errors[0].code == "too_many_rows"

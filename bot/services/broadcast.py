@@ -13,7 +13,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from bot.services.container import Services
@@ -40,6 +40,17 @@ class TemplateProblem(ValueError):
 _env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
 
 
+def _only_placeholders(parsed: nodes.Template) -> None:
+    """A broadcast text is words and ``{{ name }}``: no expression, filter, loop or call, so rendering it is
+    as cheap as the text is long (``{{ 'a' * 10**9 }}`` is refused, not run)."""
+    for node in parsed.body:
+        for part in node.nodes if isinstance(node, nodes.Output) else [node]:
+            if isinstance(part, nodes.TemplateData):
+                continue
+            if not (isinstance(part, nodes.Name) and part.name in FIELDS):
+                raise TemplateProblem("syntax", "only {{ name }} may stand between double braces")
+
+
 def check_text(text: str):
     """Compile a broadcast text, allowing only the placeholders in `FIELDS`."""
     try:
@@ -49,6 +60,7 @@ def check_text(text: str):
     unknown = meta.find_undeclared_variables(parsed) - FIELDS
     if unknown:
         raise TemplateProblem("unknown_field", ", ".join(sorted(unknown)))
+    _only_placeholders(parsed)
     template = _env.from_string(text)
     try:
         template.render(name="")

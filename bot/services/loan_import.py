@@ -1,5 +1,6 @@
 """Loading a loan book (CSV or .xlsx) into the store, all-or-nothing (design.md, Loan book CSV)."""
 
+import asyncio
 import csv
 import io
 import zipfile
@@ -19,6 +20,8 @@ from bot.store import Store
 from bot.store.loans import LoanRecord
 
 SUPPORTED_SUFFIXES = (".csv", ".xlsx")
+#: The most loan rows one file may hold (a district's whole book is a few thousand; README states it).
+MAX_ROWS = 200_000
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,8 @@ def read_table(data: bytes, filename: str) -> tuple[list[str], list[list[str]]]:
         rows.pop()
     if not rows:
         raise _file_error("empty_file")
+    if len(rows) - 1 > MAX_ROWS:
+        raise LoanBookError([RowError(0, None, "too_many_rows", str(MAX_ROWS))])
     header = _without_trailing_blanks(rows[0], 0)
     return header, [_without_trailing_blanks(row, len(header)) for row in rows[1:]]
 
@@ -107,9 +112,10 @@ def _record(loan: LoanRow) -> LoanRecord:
 async def import_loan_book(store: Store, pack: PolicyPack, data: bytes, filename: str, *, report_date: date,
                            actor: str, only_bank: str | None = None) -> ImportSummary:
     """Validate the whole file, then replace each bank's snapshot for ``report_date`` in one transaction.
-    Raises `LoanBookError` (nothing written) if any row is bad."""
+    Raises `LoanBookError` (nothing written) if any row is bad. Parsing and validation run in a worker thread,
+    so a large file does not hold up everyone else's replies."""
     program = require_program(pack)
-    loans = read_loan_book(data, filename, report_date=report_date, only_bank=only_bank)
+    loans = await asyncio.to_thread(read_loan_book, data, filename, report_date=report_date, only_bank=only_bank)
     await store.programs.ensure([pack.id])
     await store.loans.replace_snapshot(pack.id, report_date.isoformat(), [_record(x) for x in loans], actor)
     return ImportSummary(report_date, summarise_books(program, loans))
