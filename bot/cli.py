@@ -1,5 +1,8 @@
 """The command line: ``ipbot`` / ``python -m bot`` (design.md, Contracts: CLI).
 
+Each command imports what it needs when it runs: the calculators load neither jieba, openpyxl nor the
+store, so they start about as fast as Python does.
+
 ``--json`` prints exactly one JSON object on stdout; without it the output is a readable summary in the
 configured language. Bad input exits with status 2 and a message saying what to send instead (with
 ``--json`` also an ``{"error": ...}`` object); a policy pack that cannot be loaded exits with status 1.
@@ -28,10 +31,6 @@ from bot.rules.loan_book import LoanBookError
 from bot.rules.money import ZERO, yuan_str
 from bot.rules.monitoring import fund_status, summarise_books
 from bot.rules.policy import PolicyPack
-from bot.services.ledger import check_ledger
-from bot.services.loan_import import import_loan_book, read_loan_book
-from bot.services.qa import PolicyQA
-from bot.store import Store
 from bot.texts import TEXTS
 
 #: How many row errors a rejected loan book lists before "and N more".
@@ -193,6 +192,7 @@ def cmd_monitor(ctx: Context, args: argparse.Namespace) -> int:
     fund_paid = _amount(ctx, args.fund_paid, "--fund-paid", allow_zero=True)
     data = _read_file(ctx, args.loans)
     try:
+        from bot.services.loan_import import read_loan_book
         loans = read_loan_book(data, args.loans)
     except LoanBookError as exc:
         raise _rejected(ctx, exc) from None
@@ -213,7 +213,8 @@ def cmd_monitor(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _with_store(ctx: Context, work: Callable[[Store], Any]) -> Any:
+async def _with_store(ctx: Context, work: Callable[[Any], Any]) -> Any:
+    from bot.store import Store
     store = await Store.open(ctx.settings.db_path)
     try:
         return await work(store)
@@ -227,7 +228,9 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
     report_date = _date(ctx, args.as_of, "--as-of")
     data = _read_file(ctx, args.file)
 
-    async def work(store: Store):
+    from bot.services.loan_import import import_loan_book
+
+    async def work(store):
         return await import_loan_book(store, pack, data, args.file, report_date=report_date, actor="cli:import",
                                       only_bank=args.bank)
 
@@ -248,7 +251,7 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(ctx: Context, args: argparse.Namespace) -> int:
-    async def work(store: Store):
+    async def work(store):
         await store.programs.ensure(ctx.settings.programs)
         return await store.db.version()
 
@@ -262,7 +265,9 @@ def cmd_db_check(ctx: Context, args: argparse.Namespace) -> int:
     """The ledger's invariants over the store (第三、十一、十八、十九条 and the claim state machine)."""
     programs = [_program(ctx, program_id) for program_id in ctx.settings.programs]
 
-    async def work(store: Store):
+    from bot.services.ledger import check_ledger
+
+    async def work(store):
         return await check_ledger(store, programs, today())
 
     violations = asyncio.run(_with_store(ctx, work))
@@ -296,6 +301,7 @@ def cmd_ask(ctx: Context, args: argparse.Namespace) -> int:
     """Policy Q&A over every pack's articles (or one pack's with ``--program``)."""
     if args.program is not None and args.program not in ctx.packs:
         raise CliError("unknown_program", ctx.line("errors", "unknown_program", value=args.program, known=list(ctx.packs)))
+    from bot.services.qa import PolicyQA
     answers = PolicyQA(ctx.packs, ctx.settings.programs).ask(args.question, program=args.program)
     payload = {"answers": [{"policy": a.policy, "article": a.article, "title": a.title, "text": a.text,
                             "score": a.score} for a in answers]}

@@ -9,8 +9,6 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
-import cn2an
-
 from bot.rules.money import FEN
 
 #: Larger than any single IP-pledge loan could be (100亿元): anything above is a typo.
@@ -56,6 +54,8 @@ def _number(text: str, raw: str) -> Decimal:
     if match:
         return Decimal(match["num"]) * _UNITS[match["unit"] or ""]
     if text and set(text) <= _CHINESE_DIGITS | set("0123456789."):
+        import cn2an  # loaded only for Chinese numerals: it takes longer to import than the rest of a calculation
+
         try:
             value = cn2an.cn2an(text, "smart")
         except (ValueError, KeyError, IndexError, TypeError):
