@@ -8,7 +8,7 @@ from bot.texts import LOCALES
 from bot.services.buttons import Cancel, Language, Menu, is_button
 from bot.telegram_adapter.common import answer_query, send
 from bot.telegram_adapter.context import BotContext, keyboard
-from bot.telegram_adapter.menu import set_chat_menu
+from bot.telegram_adapter.menu import commands, set_chat_menu
 
 MENU_CHECK = Menu("check")
 MENU_ESTIMATE = Menu("estimate")
@@ -34,7 +34,7 @@ async def start(update: Update, context: BotContext) -> None:
 
 async def help_command(update: Update, context: BotContext) -> None:
     me = await identify(context.services, update.effective_chat.id, update.effective_user.id)
-    await send(update, context.line("start", "help", role=me.role))
+    await send(update, context.line("start", "help", role=me.role, commands=commands(context.locale, me.role)))
 
 
 async def choose_language(update: Update, context: BotContext) -> None:

@@ -565,3 +565,13 @@ async def test_no_claim_notice_is_lost_under_10_percent_send_timeouts(bot, monke
     delivered = [c.params["text"] for c in bot.fake.calls[mark:] if c.ok and c.method == "sendMessage"
                  and int(c.params["chat_id"]) == ENTERPRISE and "补偿申请" in c.params["text"]]
     assert len(delivered) == len(set(delivered)) == 4, delivered
+
+
+async def test_each_roles_help_lists_exactly_its_commands(bot):
+    from bot.telegram_adapter.menu import ROLE_COMMANDS
+    await join(bot)
+    await bind_enterprise(bot)
+    for user, role in ((1002, "guest"), (ENTERPRISE, "enterprise"), (OFFICER, "officer"), (STAFF, "staff")):
+        text = bot.texts(await bot.send(user, "/help"))
+        listed = re.findall(r"^/(\w+)", text, re.M)
+        assert listed == list(ROLE_COMMANDS[role]), role
