@@ -144,18 +144,27 @@ async def reprompt(update: Update, context: BotContext) -> None:
         await send(update, context.line("common", "program_pick"), reply_markup=keyboard(program_rows(context, KEY) + [cancel]))
     elif "loan_id" not in state:
         pack = _pack(context)
-        loans = await claims_workflow.claimable_loans(context.services, pack, state["bank_id"])
+        loans, in_book = await claims_workflow.claimable_loans(context.services, pack, state["bank_id"])
         rows = [[(context.line("bank", "loan_button", loan=loan), LoanChoice(loan.loan_id))]
                 for loan in loans[:LOAN_BUTTONS]]
-        await send(update, context.line("bank", "ask_loan", has_loans=bool(loans)), reply_markup=keyboard(rows + [cancel]))
+        await send(update, context.line("bank", "ask_loan", has_loans=bool(loans), has_book=bool(in_book)),
+                   reply_markup=keyboard(rows + [cancel]))
     else:
         await send(update, context.line("bank", "ask_loss", loan_id=state["loan_id"]), reply_markup=keyboard([cancel]))
 
 
 async def _loan_chosen(update: Update, context: BotContext, loan_id: str) -> int:
     state = context.user_data[KEY]
-    if await claims_workflow.loan_of_bank(context.services, _pack(context), state["bank_id"], loan_id) is None:
+    refusal = await claims_workflow.why_not_claimable(context.services, _pack(context), state["bank_id"], loan_id)
+    if refusal == "unknown_loan":
         await send(update, context.line("bank", "refused_unknown_loan", loan_id=loan_id))
+        return LOAN
+    if isinstance(refusal, str):
+        await send(update, context.line("bank", "refused", code=refusal))
+        return LOAN
+    if refusal is not None:
+        await send(update, context.line("bank", "not_admissible", loan_id=loan_id,
+                                        reasons=TEXTS.reasons(context.locale, [refusal])))
         return LOAN
     state["loan_id"] = loan_id
     await reprompt(update, context)

@@ -207,16 +207,27 @@ async def test_status_shows_the_ratio_against_the_lines(bot):
 # -- claims -------------------------------------------------------------------------------------
 
 async def file_claim(bot, loan_id="OD1", loss="50万"):
-    await bot.send(OFFICER, "/file_claim")
-    await bot.press(OFFICER, loan_id)
+    """Pick the loan (its button when offered, else its id typed, as an officer would) and send the loss;
+    what the bot says once the loan is chosen or refused."""
+    [offer] = (await bot.send(OFFICER, "/file_claim"))[-1:]
+    buttons = [b["text"] for r in offer.get("reply_markup", {}).get("inline_keyboard", []) for b in r]
+    if any(text.startswith(loan_id + " ") for text in buttons):
+        await bot.press(OFFICER, loan_id + " ")
+    else:
+        refused = await bot.send(OFFICER, loan_id)
+        if "请发送实际本金损失" not in bot.texts(refused):
+            return refused
     return await bot.send(OFFICER, loss)
 
 
 async def test_a_claim_needs_60_days_overdue(bot):
     await join(bot)
     await bot.send_document(OFFICER, "book.csv", book(overdue="1000000", days="59"))
-    text = bot.texts(await file_claim(bot))
-    assert "不符合补偿条件" in text and "第十七条" in text
+    offered = bot.texts(await bot.send(OFFICER, "/file_claim"))
+    assert "没有达到申请条件" in offered
+    text = bot.texts(await bot.send(OFFICER, "OD1"))
+    assert "不符合补偿条件" in text and "第十七条" in text and "还差1天" in text
+    await bot.send(OFFICER, "/cancel")
     await bot.send_document(OFFICER, "book.csv", book(overdue="1000000", days="60"))
     text = bot.texts(await file_claim(bot))
     assert "请确认补偿申请" in text and "150,000.00元" in text

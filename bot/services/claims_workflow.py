@@ -12,7 +12,9 @@ from datetime import date
 from decimal import Decimal
 
 from bot.rules.claims import apply_transition, claim_process, approved_amount_allowed, available_actions, recovery_return
-from bot.rules.compensation import ClaimFacts, CompensationResult, InvalidClaimInput, compute_compensation
+from bot.rules.compensation import (
+    ClaimFacts, CompensationResult, InvalidClaimInput, claim_trigger_met, compute_compensation,
+)
 from bot.rules.money import ZERO, from_fen, to_fen
 from bot.rules.monitoring import covered_despite_suspension
 from bot.rules.policy import PolicyPack
@@ -86,14 +88,30 @@ async def get_claim(services: Services, claim_no: str) -> Claim | None:
     return await services.store.claims.get(claim_no.strip().upper())
 
 
-async def claimable_loans(services: Services, pack: PolicyPack, bank_id: int) -> list[LoanRecord]:
-    """The bank's loans in its latest book, most overdue first (what /file_claim offers)."""
-    loans = await services.store.loans.latest_of_bank(pack.id, bank_id)
-    return sorted(loans, key=lambda loan: -loan.overdue_days)
+async def claimable_loans(services: Services, pack: PolicyPack, bank_id: int) -> tuple[list[LoanRecord], int]:
+    """What /file_claim offers: the loans of the bank's latest book that meet 第十七条's trigger and have no
+    open claim, most overdue first; and how many loans the book holds."""
+    book = await services.store.loans.latest_of_bank(pack.id, bank_id)
+    taken = await services.store.claims.open_loan_ids(pack.id, bank_id)
+    loans = [loan for loan in book if loan.loan_id not in taken
+             and claim_trigger_met(pack.program, loan.overdue_days, None) is not False]
+    return sorted(loans, key=lambda loan: -loan.overdue_days), len(book)
 
 
-async def loan_of_bank(services: Services, pack: PolicyPack, bank_id: int, loan_id: str) -> LoanRecord | None:
-    return await services.store.loans.latest_loan(pack.id, bank_id, loan_id)
+async def why_not_claimable(services: Services, pack: PolicyPack, bank_id: int, loan_id: str) -> Reason | str | None:
+    """Why a loan typed or pressed cannot be claimed, before anyone types a loss: ``unknown_loan``,
+    ``claim_exists``, or 第十七条's trigger as a reason; ``None`` when it can."""
+    loan = await services.store.loans.latest_loan(pack.id, bank_id, loan_id)
+    if loan is None:
+        return "unknown_loan"
+    if await services.store.claims.open_for_loan(pack.id, bank_id, loan_id):
+        return "claim_exists"
+    trigger = pack.program.claim_trigger
+    if claim_trigger_met(pack.program, loan.overdue_days, None) is False:
+        return Reason("trigger_not_met", pack.id, trigger.article,
+                      {"kind": trigger.kind, "overdue_days": loan.overdue_days, "threshold": trigger.overdue_days,
+                       "npl_class": None})
+    return None
 
 
 async def estimate(services: Services, pack: PolicyPack, loan: Decimal, loss: Decimal, overdue_days: int | None,

@@ -157,6 +157,13 @@ class Claims:
             " AND status NOT IN ('rejected', 'withdrawn') ORDER BY id DESC LIMIT 1", (program_id, bank_id, loan_id))
         return _claim(row) if row else None
 
+    async def open_loan_ids(self, program_id: str, bank_id: int) -> set[str]:
+        """The bank's loans that have a claim not ended (one open claim per loan)."""
+        rows = await self.db.fetchall(
+            "SELECT DISTINCT loan_id FROM claims WHERE program_id = ? AND bank_id = ?"
+            " AND status NOT IN ('rejected', 'withdrawn')", (program_id, bank_id))
+        return {r["loan_id"] for r in rows}
+
     async def open_recovery(self, claim_id: int) -> Recovery | None:
         row = await self.db.fetchone(
             "SELECT * FROM recoveries WHERE claim_id = ? AND returned_on IS NULL ORDER BY id DESC LIMIT 1", (claim_id,))
