@@ -39,8 +39,17 @@ class ProgramReport:
 
 
 def cjk_font() -> str | None:
+    """A CJK font for the chart's labels. matplotlib caches the fonts it found when first run; one installed
+    since (as `.ci/run` does) is added from the system's font folders."""
     available = {f.name for f in font_manager.fontManager.ttflist}
-    return next((name for name in CJK_FONTS if name in available), None)
+    found = next((name for name in CJK_FONTS if name in available), None)
+    if found is None:
+        for path in font_manager.findSystemFonts():
+            if any(part in path.lower() for part in ("wqy", "notosanscjk", "notoserifcjk", "droidsansfallback")):
+                font_manager.fontManager.addfont(path)
+        available = {f.name for f in font_manager.fontManager.ttflist}
+        found = next((name for name in CJK_FONTS if name in available), None)
+    return found
 
 
 async def gather(services: Services) -> list[ProgramReport]:
