@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import errno
 import json
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -331,8 +332,17 @@ def cmd_report(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+def configure_logging() -> None:
+    """Warnings and errors to stderr, the bot's own events from INFO. Libraries stay at WARNING: httpx's
+    INFO lines carry each request's URL and with it the bot token. Handlers log update ids, never user text."""
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for own in ("bot", "handlers"):
+        logging.getLogger(own).setLevel(logging.INFO)
+
+
 def cmd_sandbox(ctx: Context, args: argparse.Namespace) -> int:
     """The bot against the local sandbox, with the web chat."""
+    configure_logging()
     from bot.sandbox.runner import NotLoopback, run_sandbox
     try:
         run_sandbox(ctx.settings, args.host, args.port, args.demo, rate_limit=not args.no_rate_limit)
@@ -351,6 +361,7 @@ def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
     """The bot on Telegram: long polling, or a webhook with ``--webhook URL``."""
     if not ctx.settings.telegram_bot_token:
         raise CliError("need_token", ctx.line("sandbox", "need_token"))
+    configure_logging()
     from bot.app import run_polling, run_webhook
     try:
         if args.webhook:

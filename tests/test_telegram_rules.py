@@ -80,3 +80,15 @@ def test_flood_control_allows_a_burst_then_one_a_second_per_chat():
     clock.now += 1
     rules.may_write(7, "sendMessage")
     rules.may_write(7, "editMessageText")
+
+
+def test_the_sandbox_keeps_its_files_within_a_budget(tmp_path, monkeypatch):
+    from bot.sandbox import server
+    monkeypatch.setattr(server, "FILES_BUDGET", 250)
+    sandbox = server.Sandbox("1:t", tmp_path / "files")
+    first = sandbox._save_file("a.csv", b"x" * 100)
+    sandbox._save_file("b.csv", b"x" * 100)
+    last = sandbox._save_file("c.csv", b"x" * 100)
+    assert first["file_id"] not in sandbox.files and last["file_id"] in sandbox.files
+    assert sum(m["file_size"] for m in sandbox.files.values()) <= 250
+    assert not (tmp_path / "files" / first["file_id"]).exists()

@@ -16,6 +16,7 @@ import hmac
 import itertools
 import json
 import re
+import shutil
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -36,6 +37,8 @@ MAX_WAIT = 60
 JSON_PARAMS = frozenset({"reply_markup", "commands", "allowed_updates", "scope", "entities", "caption_entities",
                          "link_preview_options", "reply_parameters"})
 TOKEN_HEADER = "X-Sandbox-Token"
+#: Bytes of uploaded and sent files the sandbox keeps; past it, the oldest go.
+FILES_BUDGET = 200 * 1024 * 1024
 
 
 @dataclass
@@ -140,6 +143,7 @@ class Sandbox:
         await self._notify(chat_id)
 
     def _save_file(self, name: str, data: bytes) -> dict:
+        """Keep a file under the data directory; the oldest are removed once they pass `FILES_BUDGET`."""
         file_id = uuid.uuid4().hex
         safe = re.sub(r"[^\w.\-]", "_", name) or "file"
         (self.files_dir / file_id).mkdir()
@@ -147,7 +151,17 @@ class Sandbox:
         meta = {"file_id": file_id, "file_unique_id": file_id[:16], "file_name": safe, "file_size": len(data),
                 "file_path": f"documents/{file_id}/{safe}"}
         self.files[file_id] = meta
+        self._keep_within_budget()
         return meta
+
+    def _keep_within_budget(self) -> None:
+        total = sum(meta["file_size"] for meta in self.files.values())
+        for file_id in list(self.files):
+            if total <= FILES_BUDGET or len(self.files) == 1:
+                return
+            meta = self.files.pop(file_id)
+            total -= meta["file_size"]
+            shutil.rmtree(self.files_dir / file_id, ignore_errors=True)
 
     # -- the client side (the web chat, tests, benchmarks) ---------------------------------------
 
