@@ -130,3 +130,24 @@ async def test_a_database_error_pauses_delivery_and_leaves_the_rest_pending(tmp_
     monkeypatch.setattr(store.notifications, "mark", original)
     assert await deliver(store, sender) == 2
     await store.close()
+
+
+async def test_a_claim_change_and_its_notices_commit_together(services, monkeypatch):
+    import sqlite3
+
+    bank = await _bank(services)
+    await import_loan_book(services.store, services.programs[0], csv_bytes([row("OD", overdue_days="90")]), "b.csv",
+                           report_date=TODAY, actor="test")
+    claim, notes = await claims_workflow.file_claim(services, services.programs[0], bank, "OD", Decimal(100000), TODAY,
+                                                    "user:2001")
+    assert notes and all(n.outbox_id is not None for n in notes)
+
+    async def outbox_full(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(services.store.notifications, "add", outbox_full)
+    with pytest.raises(sqlite3.OperationalError):
+        await claims_workflow.act(services, claim.claim_no, "start_review", actor_role="fund_manager",
+                                  actor="user:9001", today=TODAY)
+    assert (await services.store.claims.get(claim.claim_no)).status == "filed"
+    assert [e.action for e in await services.store.audit.latest(5, entity="claim")] == ["claim.file"]

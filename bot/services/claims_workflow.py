@@ -23,7 +23,7 @@ from bot.services import ledger
 from bot.services.buttons import ClaimAction, FundAction
 from bot.services.container import Services
 from bot.services.monitoring import check_fund, pending_suspensions
-from bot.services.notify import Notification, to_all
+from bot.services.notify import Notification, queue_in, to_all
 from bot.store.banks import Bank
 from bot.store.claims import Claim, NewClaim
 from bot.store.loans import LoanRecord
@@ -200,17 +200,19 @@ async def file_claim(services: Services, pack: PolicyPack, bank: Bank, loan_id: 
                      actor: str) -> tuple[Claim, list[Notification]]:
     """第十七条: the bank applies. Assessed again at the moment of filing, inside the transaction that files
     it, so two claims filed at once cannot both take the same room; only an admissible claim is filed, its
-    ceiling and the reasons for it stored with it."""
-    async with services.store.atomic():
+    ceiling and the reasons for it stored with it; the notices go to the outbox in the same transaction."""
+    store = services.store
+    async with store.atomic():
         assessment = await assess(services, pack, bank, loan_id, loss, today)
         if not assessment.admissible:
             raise ClaimRefused("not_admissible", assessment.reasons)
         loan = assessment.loan
-        claim = await services.store.claims.file(NewClaim(
+        claim = await store.claims.file(NewClaim(
             pack.id, bank.id, loan.loan_id, loan.credit_code, loan.enterprise, loan.principal_fen, to_fen(loss),
             loan.overdue_days, to_fen(assessment.result.fund), loan.ip_pledged_principal_fen, loan.ip_type,
             bool(loan.insurer), reasons_to_json(assessment.reasons)), actor)
-    return claim, await _notify(services, claim, "file", staff_too=True)
+        notes = await queue_in(store, await _notify(services, claim, "file", staff_too=True))
+    return claim, notes
 
 
 async def _approve(services: Services, pack: PolicyPack, claim: Claim, amount: Decimal | None, today: date,
@@ -260,8 +262,8 @@ async def _record(services: Services, pack: PolicyPack, claim: Claim, action: st
 
 async def act(services: Services, claim_no: str, action: str, *, actor_role: str, actor: str, today: date,
               amount: Decimal | None = None, note: str | None = None) -> tuple[Claim, list[Notification]]:
-    """Apply one lifecycle action (the rules check the state and the actor; the ledger checks the money, in
-    the same transaction as the change) and say who hears of it."""
+    """Apply one lifecycle action (the rules check the state and the actor; the ledger checks the money) and
+    say who hears of it: the check, the change and its notices (queued in the outbox) are one transaction."""
     store = services.store
     async with store.atomic():
         claim = await store.claims.get(claim_no)
@@ -277,11 +279,11 @@ async def act(services: Services, claim_no: str, action: str, *, actor_role: str
         refused = changes.pop("refused", None)
         if refused is None:
             extra = await _record(services, pack, claim, action, transition.target, changes, amount, today, actor)
+            claim = await store.claims.get(claim_no)
+            staff_too = action in ("report_recovery", "withdraw") or bool(staff_buttons(claim))
+            notes = await queue_in(store, await _notify(services, claim, action, staff_too, note=note, **extra))
+            if action == "mark_paid":
+                notes += await check_fund(services, pack)
     if refused is not None:
         raise refused
-    claim = await store.claims.get(claim_no)
-    staff_too = action in ("report_recovery", "withdraw") or bool(staff_buttons(claim))
-    notes = await _notify(services, claim, action, staff_too, note=note, **extra)
-    if action == "mark_paid":
-        notes += await check_fund(services, pack)
     return claim, notes

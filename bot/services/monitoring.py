@@ -14,7 +14,7 @@ from bot.rules.policy import PolicyPack
 from bot.services import ledger
 from bot.services.buttons import SuspensionDecision
 from bot.services.container import Services
-from bot.services.notify import Notification, to_all
+from bot.services.notify import Notification, queue_in, to_all
 from bot.services.loan_import import ImportSummary, import_loan_book
 from bot.store.banks import Bank
 from bot.store.claims import Claim
@@ -41,6 +41,13 @@ async def _to_bank_and_staff(services: Services, bank_id: int, macro: str, param
 
 
 async def check_bank(services: Services, pack: PolicyPack, totals: BankTotals, today: date) -> list[Notification]:
+    """第十二条 for one bank, the levels written and the notices queued in one transaction (see `_check_bank`)."""
+    async with services.store.atomic():
+        notes = await _check_bank(services, pack, totals, today)
+        return await queue_in(services.store, notes) if notes else notes
+
+
+async def _check_bank(services: Services, pack: PolicyPack, totals: BankTotals, today: date) -> list[Notification]:
     """第十二条 for one bank: warn on reaching 5%, ask staff to approve a suspension on reaching 8%,
     and give the all-clear when the ratio falls back below a line."""
     store = services.store
@@ -136,6 +143,14 @@ async def suspend_bank(services: Services, pack: PolicyPack, bank_id: int, today
 
 async def decide_suspension(services: Services, alert_id: int, approve: bool, today: date,
                             actor: str) -> list[Notification] | None:
+    """Staff's decision on a suspension and its notices, in one transaction (``None`` if no longer pending)."""
+    async with services.store.atomic():
+        notes = await _decide_suspension(services, alert_id, approve, today, actor)
+        return await queue_in(services.store, notes) if notes else notes
+
+
+async def _decide_suspension(services: Services, alert_id: int, approve: bool, today: date,
+                            actor: str) -> list[Notification] | None:
     """Staff approve or decline a pending suspension; ``None`` if it is no longer pending."""
     store = services.store
     alert = await store.alerts.get(alert_id)
@@ -175,11 +190,13 @@ async def check_fund(services: Services, pack: PolicyPack) -> list[Notification]
     """第十九条: once the cumulative compensation reaches the pause level, new claims stop; the pause is
     recorded as a decision of the system and every bank and staff are told, once."""
     store = services.store
-    position = await ledger.fund_position(store, pack)
-    if not position.paused or (position.decision is not None and position.decision.kind == "pause"):
-        return []
-    record = await store.programs.record_fund_decision(pack.id, "pause", to_fen(position.paid), None, ACTOR)
-    return await _fund_notice(services, pack, "fund_paused", _fund_params(pack, position, record=record))
+    async with store.atomic():
+        position = await ledger.fund_position(store, pack)
+        if not position.paused or (position.decision is not None and position.decision.kind == "pause"):
+            return []
+        record = await store.programs.record_fund_decision(pack.id, "pause", to_fen(position.paid), None, ACTOR)
+        return await queue_in(store, await _fund_notice(services, pack, "fund_paused",
+                                                        _fund_params(pack, position, record=record)))
 
 
 async def _fund_notice(services: Services, pack: PolicyPack, macro: str, params: dict) -> list[Notification]:
@@ -200,11 +217,19 @@ async def decide_fund(services: Services, pack: PolicyPack, kind: str, note: str
         if position.paused == (kind == "pause"):
             raise FundDecisionRefused("already_paused" if position.paused else "not_paused")
         record = await store.programs.record_fund_decision(pack.id, kind, to_fen(position.paid), note, actor)
-    macro = "fund_paused" if kind == "pause" else "fund_resumed"
-    return await _fund_notice(services, pack, macro, _fund_params(pack, position, record=record))
+        macro = "fund_paused" if kind == "pause" else "fund_resumed"
+        return await queue_in(store, await _fund_notice(services, pack, macro,
+                                                        _fund_params(pack, position, record=record)))
 
 
 async def recovery_reminders(services: Services, pack: PolicyPack, today: date) -> list[Notification]:
+    """第十八条's reminders and the alerts that record them, in one transaction (see `_recovery_reminders`)."""
+    async with services.store.atomic():
+        notes = await _recovery_reminders(services, pack, today)
+        return await queue_in(services.store, notes) if notes else notes
+
+
+async def _recovery_reminders(services: Services, pack: PolicyPack, today: date) -> list[Notification]:
     """第十八条: remind the bank 7 days and 1 day before the 30-day deadline and on the day; tell staff
     once when it has passed. Derived from the store, so a missed run is made up by the next one."""
     store = services.store

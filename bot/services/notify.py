@@ -12,7 +12,7 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from enum import Enum
 from typing import Any
@@ -35,6 +35,8 @@ class Notification:
     params: dict[str, Any] = field(default_factory=dict)
     #: Rows of (label macro in the same template, callback data).
     buttons: tuple[tuple[tuple[str, object], ...], ...] = ()
+    #: Set once the notification is in the outbox (`queue_in`), so it is not queued twice.
+    outbox_id: int | None = None
 
 
 def to_all(chat_ids: list[int], template: str, macro: str, params: dict[str, Any] | None = None,
@@ -63,8 +65,19 @@ _locks: dict[int, asyncio.Lock] = {}
 
 
 async def queue(store, notifications: list[Notification]) -> list[int]:
-    """Write the notifications to the outbox (in the caller's transaction, when it has one)."""
-    return await store.notifications.add(notifications) if notifications else []
+    """Write to the outbox the notifications not yet in it (in the caller's transaction, when it has one);
+    the outbox ids of all of them, in order."""
+    fresh = [n for n in notifications if n.outbox_id is None]
+    ids = iter(await store.notifications.add(fresh) if fresh else [])
+    return [n.outbox_id if n.outbox_id is not None else next(ids) for n in notifications]
+
+
+async def queue_in(store, notifications: list[Notification]) -> list[Notification]:
+    """Queue notifications inside the transaction that makes the change they announce (call it within
+    `Store.atomic`): the change and its notices are committed together or not at all. Returns them stamped
+    with their outbox ids, so delivering them later does not queue them again."""
+    ids = await queue(store, notifications)
+    return [replace(n, outbox_id=i) for n, i in zip(notifications, ids)]
 
 
 async def deliver(store, sender: NotificationSender, ids: list[int] | None = None, *,
