@@ -30,3 +30,20 @@ async def store(tmp_path):
     await store.programs.ensure(["cq-jiangbei-2024"])
     yield store
     await store.close()
+
+
+_FIGURES: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def figures():
+    """Robustness figures a test measured (fuzzed updates, kills, injected faults), printed at the end of
+    the run so CI's log shows them."""
+    return _FIGURES.append
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _FIGURES:
+        terminalreporter.section("robustness figures")
+        for line in _FIGURES:
+            terminalreporter.write_line(line)

@@ -33,7 +33,7 @@ async def bot(tmp_path):
     await harness.stop()
 
 
-async def test_ten_thousand_unplanned_updates_raise_nothing(bot, caplog):
+async def test_ten_thousand_unplanned_updates_raise_nothing(bot, caplog, figures):
     rng = random.Random(20261128)
     caplog.set_level(logging.ERROR, logger="handlers.errors")
     await bot.send(STAFF, "/start")
@@ -58,3 +58,4 @@ async def test_ten_thousand_unplanned_updates_raise_nothing(bot, caplog):
             data = csv_bytes(book) if rng.random() < 0.5 else rng.choice([b"", b"\xff\xfe", b"loan_id\n1\n"])
             await bot.send_document(user, rng.choice(["book.csv", "a.xlsx", "x.pdf"]), data)
         assert not caplog.records, f"update {n}: {caplog.records[0].getMessage()}"
+    figures(f"fuzz: {UPDATES} updates through the real Application, 0 unhandled")

@@ -1,13 +1,16 @@
 """What every entry point needs, built once: settings, the store, the policy packs, the Q&A index."""
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.datadir_lock import DataDirLock
 from bot.policies import PolicyLoadError, load_packs
 from bot.rules.policy import PolicyPack
-from bot.services.qa import PolicyQA
 from bot.store import Store
+
+if TYPE_CHECKING:
+    from bot.services.qa import PolicyQA
 
 
 @dataclass
@@ -15,7 +18,7 @@ class Services:
     settings: Settings
     store: Store
     packs: dict[str, PolicyPack]
-    qa: PolicyQA
+    qa: "PolicyQA"
     lock: DataDirLock | None = None
 
     @property
@@ -35,6 +38,8 @@ class Services:
 async def open_services(settings: Settings, *, exclusive: bool = False) -> Services:
     """Load and check the packs, open the store (migrating it) and build the Q&A index. ``exclusive``: the
     process that runs the bot takes the data directory's lock first (`DataDirBusy` if another holds it)."""
+    from bot.services.qa import PolicyQA  # jieba's dictionary: loaded by what answers questions, not by every import
+
     lock = DataDirLock(settings.data_dir).acquire() if exclusive else None
     packs = load_packs(settings.policy_dir)
     for program_id in settings.programs:
