@@ -22,6 +22,8 @@ PERSIST_EVERY = 1
 RATE_LIMIT_RETRIES = 2
 #: How many buttons' data are kept (arbitrary callback data); older buttons get "menu expired".
 CALLBACK_CACHE = 4096
+#: Seconds between checks for broadcasts left without a task (a crash, a full disk).
+RESUME_BROADCASTS_EVERY = 30
 
 
 def register(app: Application) -> None:
@@ -37,6 +39,12 @@ def register(app: Application) -> None:
             app.add_handler(handler)
     app.add_error_handler(errors.on_error)
     jobs.schedule(app)
+    app.job_queue.run_repeating(resume_broadcasts, interval=RESUME_BROADCASTS_EVERY, first=RESUME_BROADCASTS_EVERY,
+                                name="resume-broadcasts")
+
+
+async def resume_broadcasts(context: BotContext) -> None:
+    await broadcast.resume_unfinished(context.application)
 
 
 async def _post_init(app: Application) -> None:

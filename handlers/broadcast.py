@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 AUDIENCE, PICK, TEXT, DOCUMENT, CONFIRM = range(5)
 KEY = "broadcast"
 NO_DOCUMENT, SEND = BroadcastStep("no_document"), BroadcastStep("send")
+#: Beyond this many banks, regions or industries the choice is typed, not pressed (a keyboard has limits).
+CHOICE_BUTTONS = 40
 
 
 def telegram_sender(bot: Bot) -> engine.Sender:
@@ -75,13 +77,21 @@ def start_engine(app: Application, services: Services, broadcast_id: int, staff_
                              on_progress=on_progress)
     task = asyncio.create_task(runner.run(broadcast_id), name=f"broadcast-{broadcast_id}")
     _tasks(app)[broadcast_id] = task
-    task.add_done_callback(lambda _: _tasks(app).pop(broadcast_id, None))
+
+    def finished(done: asyncio.Task) -> None:
+        _tasks(app).pop(broadcast_id, None)
+        if not done.cancelled() and done.exception() is not None:
+            log.warning("broadcast %s stopped (resumed by the next check): %s", broadcast_id, done.exception())
+
+    task.add_done_callback(finished)
 
 
 async def resume_unfinished(app: Application) -> None:
-    """After a crash or restart: carry on with every broadcast still marked as sending."""
+    """At start-up and every half minute: carry on with every broadcast still marked as sending that no task
+    is sending (after a crash, a restart, or a database error such as a full disk that stopped its task)."""
     for broadcast in await engine.unfinished(app.services):
-        start_engine(app, app.services, broadcast.id, broadcast.created_by, None)
+        if broadcast.id not in _tasks(app):
+            start_engine(app, app.services, broadcast.id, broadcast.created_by, None)
 
 
 async def stop_engines(app: Application) -> None:
@@ -109,8 +119,10 @@ async def reprompt(update: Update, context: BotContext) -> None:
         await send(update, context.line("broadcast", "ask_audience"), reply_markup=keyboard(rows + [cancel]))
     elif state["audience"] in ("bank", "region", "industry") and "value" not in state:
         choices = await engine.audience_choices(context.services, state["audience"])
-        rows = [[(label, BroadcastStep("value", value))] for label, value in choices]
-        await send(update, context.line("broadcast", "ask_value", kind=state["audience"], empty=not choices),
+        typed = len(choices) > CHOICE_BUTTONS
+        rows = [] if typed else [[(label, BroadcastStep("value", value))] for label, value in choices]
+        await send(update, context.line("broadcast", "ask_value", kind=state["audience"], empty=not choices,
+                                        typed=typed, count=len(choices)),
                    reply_markup=keyboard(rows + [cancel]))
     elif "text" not in state:
         await send(update, context.line("broadcast", "ask_text"), reply_markup=keyboard([cancel]))
@@ -132,6 +144,21 @@ async def audience_chosen(update: Update, context: BotContext) -> int:
 async def value_chosen(update: Update, context: BotContext) -> int:
     await answer_query(update)
     context.user_data[KEY]["value"] = update.callback_query.data.value
+    await reprompt(update, context)
+    return TEXT
+
+
+@staff_only
+async def value_typed(update: Update, context: BotContext) -> int:
+    """More choices than fit as buttons: staff type the bank, region or industry by name."""
+    state = context.user_data[KEY]
+    wanted = update.message.text.strip()
+    match = next((value for label, value in await engine.audience_choices(context.services, state["audience"])
+                  if label == wanted), None)
+    if match is None:
+        await send(update, context.line("broadcast", "value_unknown", kind=state["audience"], value=wanted))
+        return PICK
+    state["value"] = match
     await reprompt(update, context)
     return TEXT
 
@@ -209,7 +236,8 @@ def handlers() -> list:
             entry_points=[CommandHandler("broadcast", start)],
             states={
                 AUDIENCE: [CallbackQueryHandler(audience_chosen, pattern=lambda data: isinstance(data, BroadcastStep) and data.action == "audience")],
-                PICK: [CallbackQueryHandler(value_chosen, pattern=lambda data: isinstance(data, BroadcastStep) and data.action == "value")],
+                PICK: [CallbackQueryHandler(value_chosen, pattern=lambda data: isinstance(data, BroadcastStep) and data.action == "value"),
+                       MessageHandler(text, value_typed)],
                 TEXT: [MessageHandler(text, text_typed)],
                 DOCUMENT: [MessageHandler(filters.Document.ALL, document_received),
                            CallbackQueryHandler(no_document, pattern=is_button(NO_DOCUMENT))],

@@ -261,3 +261,15 @@ async def test_a_broadcast_longer_than_a_message_arrives_in_parts(bot):
     assert counts.sent == 1
     parts = [c.params["text"] for c in bot.fake.calls if c.method == "sendMessage" and int(c.params["chat_id"]) == 50_000]
     assert len(parts) == 2 and "".join(parts) == text
+
+
+async def test_more_banks_than_buttons_are_chosen_by_typing_the_name(bot):
+    for i in range(120):
+        await bot.services.store.banks.ensure(f"第{i}银行", actor="test")
+    await bot.send(STAFF, "/broadcast")
+    asked = bot.texts(await bot.press(STAFF, "某家银行的客户经理"))
+    assert "共有120个银行" in asked
+    assert "没有名为" in bot.texts(await bot.send(STAFF, "不存在银行"))
+    await bot.send(STAFF, "第77银行")
+    state = bot.app.user_data[STAFF]["broadcast"]
+    assert state["value"] == (await bot.services.store.banks.by_name("第77银行")).id

@@ -137,3 +137,25 @@ def test_a_book_of_more_rows_than_the_limit_is_refused_whole(monkeypatch):
     with pytest.raises(LoanBookError) as refused:
         loan_import.read_loan_book(csv_bytes([row(f"L{i}") for i in range(4)]), "b.csv")
     assert refused.value.errors[0].code == "too_many_rows"
+
+
+async def test_a_book_that_takes_too_long_to_read_is_refused(tmp_path, monkeypatch, jiangbei):
+    import time as time_module
+
+    from bot.rules.loan_book import LoanBookError
+    from bot.services import loan_import
+    from bot.store import Store
+    from tests.loan_books import csv_bytes, row
+
+    def slow(*args, **kwargs):
+        time_module.sleep(0.3)
+        return []
+
+    monkeypatch.setattr(loan_import, "PARSE_SECONDS", 0.05)
+    monkeypatch.setattr(loan_import, "read_loan_book", slow)
+    store = await Store.open(tmp_path / "s.sqlite3")
+    with pytest.raises(LoanBookError) as refused:
+        await loan_import.import_loan_book(store, jiangbei, csv_bytes([row()]), "b.csv", report_date=date(2026, 1, 1),
+                                           actor="test")
+    assert refused.value.errors[0].code == "too_slow"
+    await store.close()

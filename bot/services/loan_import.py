@@ -22,6 +22,8 @@ from bot.store.loans import LoanRecord
 SUPPORTED_SUFFIXES = (".csv", ".xlsx")
 #: The most loan rows one file may hold (a district's whole book is a few thousand; README states it).
 MAX_ROWS = 200_000
+#: Seconds a file may take to parse and validate before it is refused (README states it).
+PARSE_SECONDS = 120
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,11 @@ async def import_loan_book(store: Store, pack: PolicyPack, data: bytes, filename
     Raises `LoanBookError` (nothing written) if any row is bad. Parsing and validation run in a worker thread,
     so a large file does not hold up everyone else's replies."""
     program = require_program(pack)
-    loans = await asyncio.to_thread(read_loan_book, data, filename, report_date=report_date, only_bank=only_bank)
+    try:
+        loans = await asyncio.wait_for(asyncio.to_thread(read_loan_book, data, filename, report_date=report_date,
+                                                         only_bank=only_bank), timeout=PARSE_SECONDS)
+    except TimeoutError:
+        raise LoanBookError([RowError(0, None, "too_slow", str(PARSE_SECONDS))]) from None
     await store.programs.ensure([pack.id])
     await store.loans.replace_snapshot(pack.id, report_date.isoformat(), [_record(x) for x in loans], actor)
     return ImportSummary(report_date, summarise_books(program, loans))
