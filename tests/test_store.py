@@ -185,3 +185,29 @@ async def test_a_broadcast_outbox_counts_what_was_sent(store):
     assert (counts.pending, counts.sent, counts.blocked) == (1, 1, 1)
     await store.broadcasts.finish(broadcast.id, "cancelled", actor="user:9001")
     assert (await store.broadcasts.get(broadcast.id)).status == "cancelled"
+
+
+async def test_an_older_database_keeps_its_resume_as_a_recorded_decision(tmp_path):
+    """Migration 0004: a fund resumed under the old single flag becomes a 'resume' decision with the
+    cumulative compensation at the time, and the flag goes."""
+    import sqlite3
+
+    from bot.store.db import migrations
+
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as db:
+        for version, script in migrations():
+            if version <= 3:
+                db.executescript(script)
+        db.execute("PRAGMA user_version = 3")
+        db.execute("INSERT INTO programs (id, fund_resumed, updated_at) VALUES ('cq-jiangbei-2024', 1, '2026-01-01')")
+        db.execute("INSERT INTO banks (id, name, created_at) VALUES (1, '示例银行', '2026-01-01')")
+        db.execute("INSERT INTO claims (claim_no, program_id, bank_id, loan_id, credit_code, enterprise, principal_fen,"
+                   " loss_fen, overdue_days, ceiling_fen, paid_fen, paid_on, status, filed_at, updated_at) VALUES"
+                   " ('C1', 'cq-jiangbei-2024', 1, 'L1', 'x', 'x', 1, 1, 90, 1, 620000000, '2026-01-01', 'paid',"
+                   " '2026-01-01', '2026-01-01')")
+    store = await Store.open(path)
+    decision = await store.programs.fund_decision("cq-jiangbei-2024")
+    assert (decision.kind, decision.paid_fen, decision.actor) == ("resume", 620_000_000, "migration")
+    assert (await store.claims.get("C1")).reasons == "[]"
+    await store.close()
