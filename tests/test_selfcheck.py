@@ -67,3 +67,18 @@ def test_an_answer_not_among_the_options_is_refused(jiangbei):
 def test_an_unfinished_check_has_no_eligible_verdict(jiangbei):
     with pytest.raises(ValueError):
         evaluate(jiangbei, {"region": "yes"})
+
+
+@pytest.mark.parametrize(("question", "ok", "bad", "verdict", "article"), [
+    ("entity", "enterprise", "individual_business", "needs_review", "第四条"),
+    ("entity", "enterprise", "other", "not_eligible", "第四条"),
+    ("cooperating_bank", "yes", "no", "not_eligible", "第八条"),
+    ("bank_suspended", "no", "yes", "not_eligible", "第十二条"),
+    ("refused_repayment", "no", "yes", "not_eligible", "第二十一条"),
+    ("loan_fraud", "no", "yes", "not_eligible", "第二十五条"),
+])
+def test_each_selfcheck_article_on_both_sides(jiangbei, question, ok, bad, verdict, article):
+    assert evaluate(jiangbei, {**ALL_OK, question: ok}).verdict == "eligible"
+    result = evaluate(jiangbei, {**ALL_OK, question: bad})
+    assert result.verdict == verdict
+    assert any(r.article == article and r.code != "selfcheck_ok" for r in result.reasons)
