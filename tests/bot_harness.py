@@ -98,6 +98,7 @@ class BotHarness:
     async def press_data(self, user_id: int, message: dict, data: str) -> list[dict]:
         query = {"id": str(next(self._update_ids)), "from": self._user(user_id), "chat_instance": "c",
                  "message": message, "data": data}
+        self.fake.rules.query_made(query["id"])
         return await self._process({"callback_query": query}, user_id)
 
     def texts(self, sent: list[dict]) -> str:

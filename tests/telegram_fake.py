@@ -95,6 +95,15 @@ class FakeTelegram(StubTelegram):
             limits.check_commands(params.get("commands"))
         if name == "answerCallbackQuery":
             limits.check_answer_text(params.get("text"))
+            self.rules.answer(params.get("callback_query_id"))
+        if name in ("editMessageText", "editMessageReplyMarkup"):
+            current = self.messages.get((int(params["chat_id"]), int(params["message_id"])))
+            if current is None:
+                raise limits.bad("message to edit not found")
+            same_text = name == "editMessageReplyMarkup" or params.get("text") == current.get("text")
+            if same_text and params.get("reply_markup") == current.get("reply_markup"):
+                raise limits.bad("message is not modified: specified new message content and reply markup are "
+                                 "exactly the same as a current content and reply markup of the message")
         if "chat_id" in params and (name.startswith("send") or name.startswith("edit")):
             self.rules.may_write(int(params["chat_id"]), name)
 
