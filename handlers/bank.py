@@ -16,7 +16,7 @@ from bot.services.claims_workflow import ClaimRefused
 from bot.sandbox.telegram_rules import MAX_DOWNLOAD
 from bot.services.loan_import import SUPPORTED_SUFFIXES
 from bot.services.monitoring import bank_status, import_and_check
-from bot.services.officers import PAYLOAD_PREFIX, bank_by_name, officer_bank, redeem_invite
+from bot.services.officers import PAYLOAD_PREFIX, officer_bank, redeem_invite
 from bot.texts import TEXTS
 from bot.services.buttons import LoanChoice, ProgramChoice, Step, is_button
 from bot.telegram_adapter.common import CANCEL, amount_from, answer_query, close_keyboard, conversation, program_rows, send
@@ -185,7 +185,9 @@ async def loss_typed(update: Update, context: BotContext) -> int:
     loss = await amount_from(update, context, context.line("estimate", "field", name="loss"))
     if loss is None:
         return LOSS
-    bank = await bank_by_name(context.services, state["bank"])
+    bank = await _still_officer(update, context)
+    if bank is None:
+        return _end(context)
     try:
         assessment = await claims_workflow.assess(context.services, _pack(context), bank, state["loan_id"], loss, today())
     except ClaimRefused as exc:
@@ -203,6 +205,16 @@ async def loss_typed(update: Update, context: BotContext) -> int:
     return CONFIRM
 
 
+async def _still_officer(update: Update, context: BotContext):
+    """The officer's bank, checked again at each step of a claim: an officer revoked in the middle of the
+    dialog files nothing."""
+    bank = await _officer_bank(update, context)
+    if bank is not None and bank.name != context.user_data[KEY]["bank"]:
+        await send(update, context.line("bank", "not_officer"))
+        return None
+    return bank
+
+
 def _end(context: BotContext) -> int:
     context.user_data.pop(KEY, None)
     return ConversationHandler.END
@@ -212,8 +224,10 @@ async def submit(update: Update, context: BotContext) -> int:
     """Assessed again at the moment of filing: the facts may have changed since the preview."""
     await answer_query(update)
     state = context.user_data[KEY]
-    bank = await bank_by_name(context.services, state["bank"])
     await close_keyboard(update, context)
+    bank = await _still_officer(update, context)
+    if bank is None:
+        return _end(context)
     try:
         _, notes = await claims_workflow.file_claim(context.services, _pack(context), bank, state["loan_id"],
                                                     Decimal(state["loss"]), today(),

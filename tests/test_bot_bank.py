@@ -631,3 +631,14 @@ async def test_every_role_times_every_command_and_staff_button_leaks_nothing(bot
             checked += 1
     assert (await bot.services.store.claims.get(theirs)).status == "filed"
     figures(f"role x command x button matrix: {checked} checks, 0 leaks")
+
+
+async def test_an_officer_revoked_in_the_middle_of_a_claim_files_nothing(bot):
+    await join(bot)
+    await bot.send_document(OFFICER, "book.csv", book(overdue="1000000", days="90"))
+    assert "请确认补偿申请" in bot.texts(await file_claim(bot))
+    await bot.send(STAFF, f"/officers {BANK}")
+    await bot.press(STAFF, "撤销")
+    sent = await bot.press(OFFICER, "提交申请")
+    assert "只供合作银行的客户经理使用" in bot.texts(sent)
+    assert await bot.services.store.claims.all_for_program("cq-jiangbei-2024") == []
