@@ -56,3 +56,24 @@ def test_ask_cli_contract():
     assert set(answers[0]) == {"policy", "article", "title", "text", "score"}
     assert (answers[0]["policy"], answers[0]["article"]) == ("cq-jiangbei-2024", "第十七条")
     assert isinstance(answers[0]["score"], float)
+
+
+def test_questions_are_read_in_the_policies_script_and_units():
+    from bot.services.qa import normalise_question
+    assert normalise_question("補償款什麼時候到賬") == "补偿款什么时候到账"
+    assert normalise_question("贷款６００Ｗ") == "贷款600万"
+    assert normalise_question("贷款1.5w，window") == "贷款1.5万,window"
+
+
+@pytest.mark.parametrize(("question", "policy", "article"), [
+    ("中山的熔断机制", "zs-db4420-t15-draft", None),
+    ("深圳的白名单怎么推送", "sz-2023-guidance", "（十三）"),
+    ("34号文对不良率的容忍度", "cbirc-2019-34", "（十一）"),
+    ("補償資金用完了怎麼辦", "cq-jiangbei-2024", "第十九条"),
+    ("池子里一共有多少钱", "cq-jiangbei-2024", "第三条"),
+    ("担保公司要承担多少", "cq-jiangbei-2024", "第十四条"),
+])
+def test_a_named_document_traditional_script_and_bank_jargon_find_the_article(qa, question, policy, article):
+    top = qa.ask(question)[:3]
+    assert top and top[0].policy == policy
+    assert article is None or article in [a.article for a in top]

@@ -6,10 +6,12 @@ One engine serves the chat (free text and ``/ask``) and ``ipbot ask``.
 
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 
 import jieba
+import opencc
 import yaml
 from rank_bm25 import BM25Okapi
 
@@ -47,11 +49,32 @@ def _load_synonyms() -> dict[str, set[str]]:
     return expansions
 
 
+def _load_document_names() -> dict[str, str]:
+    data = yaml.safe_load(resources.files("bot.services").joinpath("documents.yaml").read_text(encoding="utf-8"))
+    return {name: pack_id for pack_id, names in data.items() for name in names}
+
+
 for _word in _DOMAIN_WORDS:
     jieba.add_word(_word)
 _SYNONYMS = _load_synonyms()
-for _word in _SYNONYMS:
+_DOCUMENT_NAMES = _load_document_names()
+for _word in [*_SYNONYMS, *_DOCUMENT_NAMES]:
     jieba.add_word(_word)
+_T2S = opencc.OpenCC("t2s")
+_WAN = re.compile(r"(\d+(?:\.\d+)?)\s*[wW](?![a-zA-Z])")
+
+
+def normalise_question(question: str) -> str:
+    """A question as people type it, in the policies' script: full-width forms folded (NFKC), traditional
+    characters made simplified (OpenCC), and "600w" read as 600万."""
+    text = _T2S.convert(unicodedata.normalize("NFKC", question))
+    return _WAN.sub(r"\1万", text)
+
+
+def named_document(question: str) -> str | None:
+    """The one document a question names (中山, 深圳, 34号文, 试点, ...), if it names exactly one."""
+    named = {pack_id for name, pack_id in _DOCUMENT_NAMES.items() if name in question}
+    return named.pop() if len(named) == 1 else None
 
 
 def tokens(text: str) -> list[str]:
@@ -72,12 +95,16 @@ def query_tokens(question: str) -> list[str]:
 class PolicyQA:
     def __init__(self, packs: dict[str, PolicyPack], programs: list[str] | tuple[str, ...] = ()):
         self._entries = [(pack, article) for pack in packs.values() for article in pack.articles]
+        self._pack_ids = set(packs)
         self._programs = set(programs)
         corpus = [tokens(f"{a.title} {a.title} {a.chapter or ''} {a.text}") for _, a in self._entries]
         self._bm25 = BM25Okapi(corpus)
 
     def ask(self, question: str, program: str | None = None, limit: int = 5) -> list[Answer]:
         """The best-matching articles, best first; empty when nothing scores above `MIN_SCORE`."""
+        question = normalise_question(question)
+        if program is None and named_document(question) in self._pack_ids:
+            program = named_document(question)
         query = query_tokens(question)
         if not query:
             return []
