@@ -111,10 +111,6 @@ def _emit(ctx: Context, payload: dict, text: str) -> None:
     print(json.dumps(payload, ensure_ascii=False) if ctx.as_json else text)
 
 
-def _has_insurer(args: argparse.Namespace) -> bool | None:
-    return None if args.insurer is None else args.insurer
-
-
 def cmd_compensate(ctx: Context, args: argparse.Namespace) -> int:
     """第十一、十四、十七、十九条: the fund's maximum for one claim."""
     pack = _program(ctx, args.program)
@@ -127,7 +123,7 @@ def cmd_compensate(ctx: Context, args: argparse.Namespace) -> int:
         paid_to_enterprise_this_year=_amount(ctx, args.paid_this_year, "--paid-this-year", allow_zero=True),
         fund_paid_cumulative=_amount(ctx, args.fund_paid, "--fund-paid", allow_zero=True),
         ip_type=_ip_type(ctx, args.ip_type),
-        has_insurer=_has_insurer(args),
+        has_insurer=args.insurer,
     )
     try:
         result = compute_compensation(pack, facts)

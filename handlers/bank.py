@@ -13,10 +13,10 @@ from bot.rules.claims import TransitionError
 from bot.rules.loan_book import LoanBookError
 from bot.services import claims_workflow
 from bot.services.claims_workflow import ClaimRefused
-from bot.sandbox.telegram_rules import MAX_DOWNLOAD
 from bot.services.loan_import import SUPPORTED_SUFFIXES
 from bot.services.monitoring import bank_status, import_and_check
 from bot.services.officers import PAYLOAD_PREFIX, officer_bank, redeem_invite
+from bot.telegram_limits import MAX_DOWNLOAD
 from bot.texts import TEXTS
 from bot.services.buttons import LoanChoice, ProgramChoice, Step, is_button
 from bot.telegram_adapter.common import CANCEL, amount_from, answer_query, close_keyboard, conversation, program_rows, send

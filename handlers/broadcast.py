@@ -10,7 +10,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 
 from bot.services import broadcast as engine
-from bot.sandbox.telegram_rules import MAX_CAPTION
+from bot.telegram_limits import MAX_CAPTION
 from bot.services.broadcast import BroadcastEngine, Progress, TemplateProblem
 from bot.services.notify import SendResult
 from bot.telegram_adapter.push import attempt

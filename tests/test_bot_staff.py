@@ -239,3 +239,10 @@ async def test_more_banks_than_buttons_are_chosen_by_typing_the_name(bot):
     await bot.send(STAFF, "第77银行")
     state = bot.app.user_data[STAFF]["broadcast"]
     assert state["value"] == (await bot.services.store.banks.by_name("第77银行")).id
+
+
+async def test_a_broadcast_with_an_expression_is_refused_in_the_staff_language(bot):
+    await bot.send(STAFF, "/broadcast")
+    await bot.press(STAFF, "全部企业")
+    text = bot.texts(await bot.send(STAFF, "{{ 'a' * 10**9 }}"))
+    assert "双花括号里只能写占位符（name）" in text

@@ -1,7 +1,8 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.texts import MESSAGE_LIMIT, pages
+from bot.telegram_limits import MAX_TEXT as MESSAGE_LIMIT
+from bot.texts import pages
 
 TEXTS = st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300) | st.just("长" * 5000),
                  max_size=40).map("\n".join)

@@ -445,8 +445,8 @@ def create_app(sandbox: Sandbox, hosts: frozenset[str] = frozenset()) -> web.App
             body = await request.json()
             user_id = user_id_of(body["user_id"])
             text = body["text"]
-            if not isinstance(text, str) or not text.strip() or len(text) > 4096:
-                return bad("text must be 1 to 4096 characters")
+            if not isinstance(text, str) or not text.strip() or len(text) > limits.MAX_TEXT:
+                return bad(f"text must be 1 to {limits.MAX_TEXT} characters")
         except (ValueError, KeyError, TypeError) as exc:
             return bad(f"send needs {{user_id: int, text: str}}: {exc}")
         return web.json_response({"ok": True, "message_id": await sandbox.client_send(user_id, text)})

@@ -16,13 +16,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-MAX_TEXT = 4096
-MAX_CAPTION = 1024
-MAX_CALLBACK_DATA = 64
-MAX_ANSWER_TEXT = 200
-CALLBACK_ANSWER_SECONDS = 15
-MAX_COMMANDS = 100
-MAX_DOWNLOAD = 20 * 1024 * 1024
+from bot.telegram_limits import (
+    CALLBACK_ANSWER_SECONDS, MAX_ANSWER_TEXT, MAX_CALLBACK_DATA, MAX_CAPTION, MAX_COMMANDS, MAX_DOWNLOAD, MAX_TEXT,
+)
+
 #: Flood control: a burst of this many messages to one chat, then one a second; 30 a second overall.
 CHAT_BURST, CHAT_PER_SECOND = 20, 1.0
 GLOBAL_BURST, GLOBAL_PER_SECOND = 30, 30.0

@@ -29,7 +29,8 @@ PROGRESS_EVERY = 3.0
 
 
 class TemplateProblem(ValueError):
-    """``code``: ``syntax`` or ``unknown_field``; ``detail`` says where or which."""
+    """``code``: ``syntax``, ``unknown_field`` or ``expression`` (more than a placeholder between the braces);
+    ``detail`` says where or which (for ``expression``, the placeholders allowed)."""
 
     def __init__(self, code: str, detail: str):
         super().__init__(f"{code}: {detail}")
@@ -48,7 +49,7 @@ def _only_placeholders(parsed: nodes.Template) -> None:
             if isinstance(part, nodes.TemplateData):
                 continue
             if not (isinstance(part, nodes.Name) and part.name in FIELDS):
-                raise TemplateProblem("syntax", "only {{ name }} may stand between double braces")
+                raise TemplateProblem("expression", ", ".join(sorted(FIELDS)))
 
 
 def check_text(text: str):

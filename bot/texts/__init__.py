@@ -10,6 +10,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from bot.rules.reasons import Reason
+from bot.telegram_limits import MAX_TEXT
 
 LOCALES = ("zh", "en")
 DEFAULT_LOCALE = "zh"
@@ -47,11 +48,7 @@ def percent(ratio: Decimal) -> str:
     return f"{value:f}%"
 
 
-#: Telegram's limit on a message's text.
-MESSAGE_LIMIT = 4096
-
-
-def pages(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+def pages(text: str, limit: int = MAX_TEXT) -> list[str]:
     """A text cut into messages of at most ``limit`` characters, at line ends where it can be (a line
     longer than a message is cut where it must be), so a long list never fails as "message is too long"."""
     out: list[str] = []
