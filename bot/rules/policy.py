@@ -34,6 +34,8 @@ class Cited(_Strict, Generic[T]):
 class Article(_Strict):
     ref: str = Field(min_length=1, description="as printed: 第十一条, （十三）, 3")
     title: str = Field(min_length=1)
+    title_en: str | None = Field(default=None, description="an English title in our own words, for English questions")
+    summary_en: str | None = Field(default=None, description="a one-paragraph English summary, searched and shown in English")
     chapter: str | None = None
     text: str = Field(min_length=1)
 
