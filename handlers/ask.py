@@ -1,7 +1,11 @@
-"""Policy Q&A in chat: free text outside a conversation and ``/ask TEXT``; the best article quoted and
-cited, up to two more as buttons, and an honest "not found" with a hint."""
+"""Policy Q&A in chat: free text outside a conversation and ``/ask TEXT``. The answer comes first, in one or two
+lines with its figures in bold and the program and article it comes from; the whole article is a button away,
+and up to two more articles are buttons naming their document. An English question is answered in English with
+the Chinese article quoted. A question the documents don't cover is declined with the closest topics as
+buttons; a greeting gets a greeting and /help."""
 
 from telegram import Update
+from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.services.buttons import ArticleLink
@@ -11,20 +15,35 @@ from bot.telegram_adapter.context import BotContext, keyboard
 MORE_ANSWERS = 2
 
 
+def _article_button(context: BotContext, locale: str, answer, home: set[str]) -> list[tuple[str, ArticleLink]]:
+    program = context.services.packs[answer.policy].meta
+    label = context.line_in(locale, "ask", "btn_article", program=program, article=answer.article,
+                            title=answer.title, other=bool(home) and answer.policy not in home)
+    return [(label, ArticleLink(answer.policy, answer.article))]
+
+
 async def _answer(update: Update, context: BotContext, question: str) -> None:
-    answers = context.services.qa.ask(question)
-    if not answers:
-        await send(update, context.line("ask", "not_found", question=question))
+    reply = context.services.qa.reply(question)
+    locale = "en" if reply.english else context.locale
+    home = set(context.services.settings.programs)
+    if reply.greeting:
+        await send(update, context.line("ask", "greeting"))
         return
-    best, more = answers[0], answers[1:1 + MORE_ANSWERS]
-    packs = context.services.packs
-    text = context.line("ask", "answer", program=packs[best.policy].meta, article=best.article,
-                        title=best.title, text=best.text)
-    buttons = [[(context.line("ask", "btn_article", program=packs[a.policy].meta, article=a.article,
-                              title=a.title), ArticleLink(a.policy, a.article))] for a in more]
-    if buttons:
-        text += "\n\n" + context.line("ask", "more")
-    await send(update, text, reply_markup=keyboard(buttons) if buttons else None)
+    if not reply.answers:
+        buttons = [_article_button(context, locale, a, home) for a in reply.closest]
+        await send(update, context.line_in(locale, "ask", "not_found", question=question, has_closest=bool(buttons)),
+                   reply_markup=keyboard(buttons) if buttons else None)
+        return
+    best, more = reply.answers[0], reply.answers[1:1 + MORE_ANSWERS]
+    text = context.line_in(locale, "ask", "direct", program=context.services.packs[best.policy].meta,
+                           article=best.article, title=(best.title_en if reply.english else None) or best.title,
+                           direct=best.direct, other=bool(home) and best.policy not in home,
+                           quote=best.text if reply.english else None)
+    buttons = [[(context.line_in(locale, "ask", "btn_full"), ArticleLink(best.policy, best.article))]]
+    buttons += [_article_button(context, locale, a, home) for a in more]
+    if more:
+        text += "\n\n" + context.line_in(locale, "ask", "more")
+    await send(update, text, reply_markup=keyboard(buttons), parse_mode=ParseMode.HTML)
 
 
 async def ask_command(update: Update, context: BotContext) -> None:
@@ -40,7 +59,7 @@ async def free_text(update: Update, context: BotContext) -> None:
 
 
 async def show_article(update: Update, context: BotContext) -> None:
-    """An article's full text, from an "依据" or "more answers" button."""
+    """An article's full text, from an "依据", "full article" or "more answers" button."""
     await answer_query(update)
     link = update.callback_query.data
     pack = context.services.packs.get(link.policy)

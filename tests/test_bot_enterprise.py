@@ -341,13 +341,14 @@ async def test_an_officer_sees_the_banks_claims(bot):
 
 # -- Q&A ----------------------------------------------------------------------------------------
 
-async def test_free_text_is_answered_with_the_article_quoted_and_cited(bot):
+async def test_free_text_is_answered_first_then_cited_with_more_articles_a_tap_away(bot):
     [answer] = await bot.send(USER, "贷款逾期多少天银行可以申请补偿")
-    assert answer["text"].startswith("《江北区风险补偿资金管理办法》第十七条")
-    assert "逾期60天以上" in answer["text"]
+    direct, citation = answer["text"].splitlines()[:2]
+    assert "逾期<b>60天</b>以上" in direct
+    assert citation == "——《江北区风险补偿资金管理办法》第十七条　补偿申请条件"
     buttons = answer["reply_markup"]["inline_keyboard"]
-    assert 1 <= len(buttons) <= 2
-    [more] = await bot.press(USER, buttons[0][0]["text"])
+    assert 2 <= len(buttons) <= 3
+    [more] = await bot.press(USER, buttons[1][0]["text"])
     assert "》第" in more["text"]
 
 
@@ -358,13 +359,48 @@ async def test_ask_command_and_its_usage(bot):
 
 async def test_an_unanswerable_question_gets_an_honest_not_found(bot):
     text = bot.texts(await bot.send(USER, "今天天气怎么样"))
-    assert "没有找到" in text and "/estimate" in text
+    assert "没有讲到" in text and "/help" in text
+
+
+async def test_a_question_gets_the_answer_first_with_its_figure_in_bold_and_the_article_a_tap_away(bot):
+    [reply] = await bot.send(USER, "每笔最多补偿多少")
+    assert reply["parse_mode"] == "HTML"
+    first_line = reply["text"].splitlines()[0]
+    assert "<b>150万元</b>" in first_line and "第十一条" in reply["text"]
+    labels = [b["text"] for row in reply["reply_markup"]["inline_keyboard"] for b in row]
+    assert labels[0] == "📄 查看条文全文"
+    full = bot.texts(await bot.press(USER, "📄 查看条文全文"))
+    assert "一个年度内风险补偿资金对同一企业" in full
+
+
+async def test_the_users_program_answers_a_copyright_question_and_other_documents_are_labelled(bot):
+    [reply] = await bot.send(USER, "著作权质押的贷款能补偿吗")
+    assert "第二条" in reply["text"].split("——")[1] and "专利、商标" in reply["text"]
+    labels = [b["text"] for row in reply["reply_markup"]["inline_keyboard"] for b in row]
+    assert any(label.startswith("其他文件·深圳") for label in labels)
+
+
+async def test_an_english_question_is_answered_in_english_with_the_chinese_article_quoted(bot):
+    [reply] = await bot.send(USER, "How many days overdue before the bank can claim compensation?")
+    assert "<b>60 days</b>" in reply["text"] and "第十七条" in reply["text"]
+    assert "当贷款企业贷款逾期60天以上" in reply["text"]
+
+
+async def test_a_greeting_gets_a_greeting_and_help_not_an_article(bot):
+    text = bot.texts(await bot.send(USER, "你好"))
+    assert "/help" in text and "第" not in text
+
+
+async def test_a_declined_question_offers_the_closest_topics_as_buttons(bot):
+    [reply] = await bot.send(USER, "北京的知识产权质押风险补偿政策")
+    assert "没有讲到" in reply["text"]
+    assert reply["reply_markup"]["inline_keyboard"]
 
 
 async def test_a_failure_inside_gives_an_apology_not_a_stack_trace(bot, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("index corrupted")
-    monkeypatch.setattr(bot.services.qa, "ask", broken)
+    monkeypatch.setattr(bot.services.qa, "reply", broken)
     text = bot.texts(await bot.send(USER, "补偿比例"))
     assert "出了问题" in text and "Traceback" not in text and "index corrupted" not in text
 

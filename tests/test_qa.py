@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.qa_eval import evaluate, load_pairs
-from bot.services.qa import PolicyQA, query_tokens
+from bench.qa_eval import evaluate, load_questions
+from bot.services.qa import Homophones, PolicyQA, is_english, query_tokens
+from bot.texts import figures_bold
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +30,19 @@ def test_colloquial_words_find_the_policy_words(qa):
 def test_an_off_topic_question_finds_nothing(qa):
     assert qa.ask("今天天气怎么样") == []
     assert qa.ask("？？？") == []
+    assert qa.ask("what's the weather like tomorrow") == []
+
+
+def test_a_question_about_a_place_no_document_covers_is_declined_with_the_closest_topics(qa):
+    reply = qa.reply("北京的知识产权质押风险补偿政策")
+    assert reply.answers == [] and reply.closest
+
+
+def test_a_greeting_is_greeted_not_answered(qa):
+    for greeting in ("你好", "在吗？", "Hello!", "谢谢"):
+        reply = qa.reply(greeting)
+        assert reply.greeting and reply.answers == []
+    assert not qa.reply("你好，补偿比例是多少").greeting
 
 
 def test_program_filter_keeps_one_pack(qa):
@@ -42,10 +56,61 @@ def test_at_most_five_answers_best_first(qa):
     assert [a.score for a in answers] == sorted((a.score for a in answers), reverse=True)
 
 
-def test_retrieval_gets_at_least_90_percent_of_the_eval_set_in_the_top_3(qa):
-    result = evaluate(qa, load_pairs())
-    assert result["pairs"] >= 40
-    assert result["top3"] >= 0.9, result["misses"]
+def test_the_direct_answer_is_the_sentence_that_holds_the_figure(qa):
+    [first, *_] = qa.ask("每笔最多补偿多少")
+    assert first.article == "第十一条" and "每笔补偿金额不高于150万元" in first.direct
+    assert len(first.direct) < len(first.text)
+
+
+def test_a_copyright_question_is_answered_by_the_users_program_first(qa):
+    """江北 第二条 covers patent and trademark pledges only; 深圳（六） encourages copyright pledges elsewhere."""
+    [first, *others] = qa.ask("著作权质押的贷款能补偿吗")
+    assert (first.policy, first.article) == ("cq-jiangbei-2024", "第二条")
+    assert "sz-2023-guidance" in {a.policy for a in others}
+    without_home = PolicyQA(qa._packs, [])
+    assert without_home.ask("著作权质押的贷款能补偿吗")[0].policy != "cq-jiangbei-2024"
+
+
+def test_an_english_question_is_searched_in_the_english_summaries(qa):
+    assert is_english("How many days overdue?") and not is_english("逾期60天 claim")
+    [first, *_] = qa.ask("How many days overdue before the bank can claim compensation?")
+    assert (first.policy, first.article) == ("cq-jiangbei-2024", "第十七条")
+    assert "60 days" in first.direct
+
+
+def test_a_pinyin_typo_is_read_as_the_documents_word(qa):
+    homophones = Homophones({"逾期", "补偿", "熔断", "白名单"})
+    assert homophones.correct("贷款愈期60天以上补尝怎么申请") == "贷款逾期60天以上补偿怎么申请"
+    assert homophones.correct("中山熔段机制") == "中山熔断机制"
+    assert homophones.correct("深圳白明单") == "深圳白名单"
+    assert homophones.correct("资金管理人是干什么的") == "资金管理人是干什么的"
+    [first, *_] = qa.ask("贷款愈期多久可以申请补尝")
+    assert first.article == "第十七条"
+
+
+def test_every_article_has_an_english_title_and_summary(packs):
+    missing = [(p.id, a.ref) for p in packs.values() for a in p.articles if not (a.title_en and a.summary_en)]
+    assert missing == []
+
+
+def test_figures_are_bold_and_the_rest_escaped():
+    assert figures_bold("逾期60天以上，比例<30%") == "逾期<b>60天</b>以上，比例&lt;<b>30%</b>"
+
+
+def test_the_evaluation_set_is_split_and_large_enough():
+    everything = load_questions("all")
+    assert len(everything) >= 250
+    assert sum(1 for q in everything if not q["expected"]) >= 40
+    assert {q["split"] for q in everything} == {"dev", "test"}
+    assert {"english", "traditional", "typo", "colloquial", "notfound"} <= {q["kind"] for q in everything}
+
+
+def test_retrieval_does_not_fall_below_its_reported_figures(qa):
+    """A regression floor, not the target: bench/qa_eval.py reports the figures against the issue's targets."""
+    dev, test = evaluate(qa, load_questions("dev")), evaluate(qa, load_questions("test"))
+    assert dev["groups"]["all"]["top3"] >= 0.88, dev["misses"]
+    assert test["groups"]["all"]["top3"] >= 0.85
+    assert dev["not_found_recall"] >= 0.7 and test["not_found_recall"] >= 0.7
 
 
 def test_ask_cli_contract():
@@ -72,6 +137,7 @@ def test_questions_are_read_in_the_policies_script_and_units():
     ("補償資金用完了怎麼辦", "cq-jiangbei-2024", "第十九条"),
     ("池子里一共有多少钱", "cq-jiangbei-2024", "第三条"),
     ("担保公司要承担多少", "cq-jiangbei-2024", "第十四条"),
+    ("Zhongshan circuit breaker", "zs-db4420-t15-draft", None),
 ])
 def test_a_named_document_traditional_script_and_bank_jargon_find_the_article(qa, question, policy, article):
     top = qa.ask(question)[:3]

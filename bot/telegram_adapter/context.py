@@ -37,6 +37,10 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
         """One macro (a sentence, a button label) of ``<locale>/<name>.j2``."""
         return TEXTS.line(self.locale, name, macro, **params)
 
+    def line_in(self, locale: str, name: str, macro: str, /, **params: Any) -> str:
+        """One macro in a given language (an English question is answered in English whatever the chat's)."""
+        return TEXTS.line(locale, name, macro, **params)
+
 
 def keyboard(rows: list[list[tuple[str, object]]]) -> InlineKeyboardMarkup:
     """Inline buttons from (label, callback data) rows; the data may be any Python object."""

@@ -4,6 +4,8 @@ Code never builds prose: it calls `Texts.render` for a whole message or `Texts.l
 template file (a reason, an error), passing values; the templates hold the words in zh and en.
 """
 
+import html
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -69,6 +71,15 @@ def pages(text: str, limit: int = MAX_TEXT) -> list[str]:
     return [page.strip("\n") for page in out if page.strip()] or [text]
 
 
+#: Figures a direct answer shows in bold: 60天, 30%, 150万元, 3个百分点, 2027年, 10 million yuan, 30 days.
+_FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|个百分点|万元|万|亿元|亿|元|天|年|million(?: yuan)?|days?|percent)?")
+
+
+def figures_bold(text: str) -> str:
+    """Text for Telegram's HTML parse mode: escaped, with its figures in bold."""
+    return _FIGURE.sub(lambda m: f"<b>{m.group(0)}</b>", html.escape(text, quote=False))
+
+
 class Texts:
     def __init__(self) -> None:
         self._envs = {}
@@ -87,6 +98,8 @@ class Texts:
             env.filters["program_name"] = program_name_zh if locale == "zh" else program_name_en
             env.filters["fen"] = lambda fen, _money=env.filters["money"]: _money(Decimal(fen) / 100)
             env.filters["sentence"] = lambda text: text[:1].upper() + text[1:]
+            env.filters["figures_bold"] = figures_bold
+            env.filters["html"] = lambda text: html.escape(str(text), quote=False)
             self._envs[locale] = env
 
     def _env(self, locale: str) -> Environment:
