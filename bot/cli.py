@@ -298,11 +298,12 @@ def cmd_ask(ctx: Context, args: argparse.Namespace) -> int:
     """Policy Q&A over every pack's articles (or one pack's with ``--program``)."""
     if args.program is not None and args.program not in ctx.packs:
         raise CliError("unknown_program", ctx.line("errors", "unknown_program", value=args.program, known=list(ctx.packs)))
-    from bot.services.qa import PolicyQA
+    from bot.services.qa import PolicyQA, is_english
     answers = PolicyQA(ctx.packs, ctx.settings.programs).ask(args.question, program=args.program)
     payload = {"answers": [{"policy": a.policy, "article": a.article, "title": a.title, "text": a.text,
                             "score": a.score} for a in answers]}
-    text = ctx.render("ask_cli", question=args.question, answers=answers, packs=ctx.packs)
+    locale = "en" if is_english(args.question) else ctx.locale  # answered in the language it was asked in
+    text = TEXTS.render(locale, "ask_cli", question=args.question, answers=answers, packs=ctx.packs)
     _emit(ctx, payload, text)
     return 0
 
