@@ -90,6 +90,13 @@ def test_the_sandbox_refuses_what_telegram_refuses(sandbox):
     assert sandbox.bot_api("sendMessage", chat_id=ENTERPRISE, text="[1, 2]").json()["result"]["text"] == "[1, 2]"
 
 
+def test_html_is_shown_as_telegram_shows_it_text_and_bold_entities(sandbox):
+    sent = sandbox.bot_api("sendMessage", chat_id=ENTERPRISE, text="逾期<b>60天</b>以上 &lt;注&gt;",
+                           parse_mode="HTML").json()["result"]
+    assert sent["text"] == "逾期60天以上 <注>"
+    assert sent["entities"] == [{"type": "bold", "offset": 2, "length": 3}]
+
+
 def test_a_burst_to_one_chat_gets_429_with_retry_after(sandbox):
     answers = [sandbox.bot_api("sendMessage", chat_id=OFFICER, text=f"{i}").json() for i in range(40)]
     limited = [a for a in answers if not a["ok"]]

@@ -34,6 +34,13 @@ def test_html_counts_after_entities_and_refuses_bad_tags():
     limits.check_text("1 < 2")
 
 
+def test_html_entities_count_utf16_units_as_the_bot_api_does():
+    text, entities = limits.parse_entities("😀<b>150万元</b> and <i>x</i>", "HTML")
+    assert text == "😀150万元 and x"
+    assert entities == [{"type": "bold", "offset": 2, "length": 5}, {"type": "italic", "offset": 12, "length": 1}]
+    assert limits.parse_entities("<b>plain", None) == ("<b>plain", [])
+
+
 def test_callback_data_of_64_bytes_passes_and_65_is_refused():
     button = {"text": "x", "callback_data": "数" * 21 + "x"}
     limits.check_markup({"inline_keyboard": [[button]]})

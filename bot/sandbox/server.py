@@ -55,6 +55,8 @@ class Record:
     edited: bool = False
     edit_seq: int = 0
     date: int = field(default_factory=lambda: int(time.time()))
+    #: Bold, italic, code ... spans of a text sent with a parse mode, as Telegram returns them.
+    entities: list[dict] = field(default_factory=list)
 
     def client(self) -> dict:
         """The client API's shape (design.md)."""
@@ -63,7 +65,7 @@ class Record:
         return {"message_id": self.message_id, "from": self.sender, "text": self.text, "buttons": buttons,
                 "photo": self.photo and f"/sandbox/files/{self.photo}",
                 "document": self.document and f"/sandbox/files/{self.document['file_id']}/{self.document['file_name']}",
-                "edited": self.edited}
+                "edited": self.edited, "entities": self.entities}
 
 
 class Sandbox:
@@ -129,6 +131,8 @@ class Sandbox:
                 message["caption"] = record.text
         else:
             message["text"] = record.text
+            if record.entities:
+                message["entities"] = record.entities
             if record.text.startswith("/") and record.sender == "user":
                 message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(record.text.split()[0])}]
         if record.reply_markup:
@@ -284,10 +288,11 @@ class Sandbox:
         return updates[: int(params.get("limit") or 100)]
 
     async def api_sendMessage(self, params, files):
-        text = limits.check_text(params.get("text"), params.get("parse_mode"))
+        text, entities = limits.parse_entities(limits.check_text(params.get("text"), params.get("parse_mode")),
+                                               params.get("parse_mode"))
         markup = self._markup(params)
         chat_id = self._chat_id(params, "sendMessage")
-        record = self._store(Record(next(self._message_ids), chat_id, "bot", text, markup))
+        record = self._store(Record(next(self._message_ids), chat_id, "bot", text, markup, entities=entities))
         await self._notify(chat_id)
         return self.api_message(record)
 
@@ -319,12 +324,13 @@ class Sandbox:
 
     async def api_editMessageText(self, params, files):
         record = self._bot_record(params, "editMessageText")
-        text = limits.check_text(params.get("text"), params.get("parse_mode"))
+        text, entities = limits.parse_entities(limits.check_text(params.get("text"), params.get("parse_mode")),
+                                               params.get("parse_mode"))
         markup = self._markup(params)
-        if text == record.text and markup == record.reply_markup:
+        if (text, entities, markup) == (record.text, record.entities, record.reply_markup):
             raise ApiError(400, "Bad Request: message is not modified: specified new message content and reply "
                                 "markup are exactly the same as a current content and reply markup of the message")
-        record.text, record.reply_markup = text, markup
+        record.text, record.entities, record.reply_markup = text, entities, markup
         return await self._edited(record)
 
     async def api_editMessageReplyMarkup(self, params, files):

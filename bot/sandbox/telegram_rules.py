@@ -49,40 +49,66 @@ def bad(description: str) -> BotApiError:
     return BotApiError(400, f"Bad Request: {description}")
 
 
+#: The entity a tag of Telegram's HTML parse mode becomes.
+ENTITY_TYPES = {"b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline", "ins": "underline",
+                "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough", "code": "code",
+                "pre": "pre", "tg-spoiler": "spoiler", "blockquote": "blockquote"}
+
+
 class _HtmlEntities(html.parser.HTMLParser):
-    """Telegram's HTML parse mode: only its tags, each closed in order."""
+    """Telegram's HTML parse mode: only its tags, each closed in order; the visible text and its entities
+    (offsets and lengths in UTF-16 code units, as the Bot API counts them)."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
-        self.open: list[str] = []
+        self.open: list[tuple[str, int]] = []
+        self.parts: list[str] = []
         self.length = 0
+        self.units = 0
+        self.entities: list[dict] = []
 
     def handle_starttag(self, tag, attrs):
         if tag not in HTML_TAGS:
             raise bad(f"can't parse entities: unsupported start tag \"{tag}\"")
-        self.open.append(tag)
+        self.open.append((tag, self.units))
 
     def handle_endtag(self, tag):
-        if not self.open or self.open[-1] != tag:
+        if not self.open or self.open[-1][0] != tag:
             raise bad(f"can't parse entities: can't find end tag corresponding to start tag \"{tag}\"")
-        self.open.pop()
+        _, start = self.open.pop()
+        if tag in ENTITY_TYPES and self.units > start:
+            self.entities.append({"type": ENTITY_TYPES[tag], "offset": start, "length": self.units - start})
 
     def handle_data(self, data):
+        self.parts.append(data)
         self.length += len(data)
+        self.units += len(data.encode("utf-16-le")) // 2
+
+
+def parse_entities(text: str, parse_mode: str | None) -> tuple[str, list[dict]]:
+    """What Telegram shows for a text sent with ``parse_mode``: the visible text and its entities."""
+    if (parse_mode or "").upper() != "HTML":
+        return text, []
+    parser = _parsed(text)
+    return "".join(parser.parts), sorted(parser.entities, key=lambda e: e["offset"])
 
 
 def visible_length(text: str, parse_mode: str | None) -> int:
     """The text's length after entities are parsed; a malformed HTML text is refused as Telegram does."""
     if (parse_mode or "").upper() != "HTML":
         return len(text)
+    return _parsed(text).length
+
+
+def _parsed(text: str) -> _HtmlEntities:
     parser = _HtmlEntities()
     if re.search(r"<(?![a-zA-Z/])", text):
         raise bad("can't parse entities: unexpected \"<\"; use &lt; instead")
     parser.feed(text)
     parser.close()
     if parser.open:
-        raise bad(f"can't parse entities: can't find end tag corresponding to start tag \"{parser.open[-1]}\"")
-    return parser.length
+        raise bad(f"can't parse entities: can't find end tag corresponding to start tag \"{parser.open[-1][0]}\"")
+    return parser
 
 
 def check_text(text: object, parse_mode: str | None = None) -> str:
