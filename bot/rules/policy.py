@@ -36,6 +36,8 @@ class Article(_Strict):
     title: str = Field(min_length=1)
     title_en: str | None = Field(default=None, description="an English title in our own words, for English questions")
     summary_en: str | None = Field(default=None, description="a one-paragraph English summary, searched and shown in English")
+    asks: list[str] = Field(default_factory=list,
+                            description="how people ask about this article, in their words: searched with its text")
     chapter: str | None = None
     text: str = Field(min_length=1)
 
