@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 import jieba
+import numpy as np
 import opencc
 import snowballstemmer
 import yaml
@@ -32,7 +33,7 @@ jieba.setLogLevel(logging.WARNING)
 MIN_SCORE = 7.0
 FULL_COVERAGE = 0.9
 #: Below this share of a Chinese question (by IDF weight) found in the best article it is declined.
-MIN_COVERAGE = 0.25
+MIN_COVERAGE = 0.3
 #: The same two thresholds for English questions (the English index is the summaries: other scores).
 MIN_SCORE_EN = 6.0
 MIN_COVERAGE_EN = 0.3
@@ -179,6 +180,14 @@ def tokens(text: str) -> list[str]:
             if not _PUNCT.match(t) and t.lower() not in _STOPWORDS]
 
 
+def phrases(text: str) -> list[str]:
+    """Each two neighbouring words joined (补偿+比例 → 补偿比例): an article that has the question's words side by
+    side outranks one that has them apart."""
+    words = list(jieba.cut(text, HMM=False))
+    return [a + b for a, b in zip(words, words[1:])
+            if _CJK.match(a) and _CJK.match(b) and a not in _STOPWORDS and b not in _STOPWORDS]
+
+
 def _english_words(text: str) -> list[str]:
     return [w for w in _LATIN_WORD.findall(text.lower().replace("%", " percent ")) if w not in _STOPWORDS_EN]
 
@@ -248,6 +257,24 @@ class _Index:
     def __init__(self, documents: list[list[str]]):
         self.bm25 = BM25Okapi(documents)
         self.vocabulary = [set(doc) for doc in documents]
+        self._rows = {token: row for row, token in enumerate(self.bm25.idf)}
+        self._weights = self._term_weights()
+
+    def _term_weights(self) -> np.ndarray:
+        """Each term's BM25 contribution to each document, computed once (Okapi, as rank_bm25 scores it), so a
+        question of any length is scored with one sum over its terms' rows."""
+        bm25 = self.bm25
+        weights = np.zeros((len(self._rows), bm25.corpus_size))
+        norms = [bm25.k1 * (1 - bm25.b + bm25.b * length / bm25.avgdl) for length in bm25.doc_len]
+        for doc, (freqs, norm) in enumerate(zip(bm25.doc_freqs, norms)):
+            for token, tf in freqs.items():
+                weights[self._rows[token], doc] = bm25.idf[token] * tf * (bm25.k1 + 1) / (tf + norm)
+        return weights
+
+    def scores(self, query: list[str]) -> np.ndarray:
+        """The BM25 score of every document for the query's terms (each counted once; unknown terms add 0)."""
+        rows = [self._rows[t] for t in dict.fromkeys(query) if t in self._rows]
+        return self._weights[rows].sum(axis=0) if rows else np.zeros(self.bm25.corpus_size)
 
     def weight(self, group: tuple[str, ...]) -> float:
         known = [self.bm25.idf[t] for t in group if t in self.bm25.idf]
@@ -263,18 +290,33 @@ class _Index:
         return found / total
 
 
+#: A sentence longer than this is offered as excerpts of two clauses (第十一条 is one 200-character sentence).
+LONG_SENTENCE = 90
+
+
+def _excerpts(sentence: str) -> list[str]:
+    clauses = [c for c in re.split(r"(?<=[，,])", sentence) if c]
+    if len(sentence) <= LONG_SENTENCE or len(clauses) < 3:
+        return [sentence]
+    windows = ["".join(clauses[i:i + 2]) for i in range(len(clauses) - 1)]
+    return [("" if i == 0 else "…") + w.rstrip("，,") + ("" if i == len(windows) - 1 else "…")
+            for i, w in enumerate(windows)]
+
+
 def sentences(text: str, tokenize, pattern=_SENTENCE) -> list[tuple[str, frozenset[str]]]:
-    """An article's (or a summary's) sentences, each with its tokens."""
+    """An article's (or a summary's) sentences, a long one as excerpts of two clauses, each with its tokens."""
     found = (part.strip() for part in pattern.findall(text))
-    return [(sentence, frozenset(tokenize(sentence))) for sentence in found if len(sentence) >= 4]
+    return [(excerpt, frozenset(tokenize(excerpt)))
+            for sentence in found if len(sentence) >= 4 for excerpt in _excerpts(sentence)]
 
 
 def direct_sentence(candidates: list[tuple[str, frozenset[str]]], words: set[str], asks_figure: bool) -> str:
-    """The sentence that shares most of the question's words (one holding a figure when the question asks for
-    one): what the chat shows first, with the whole article a tap away."""
+    """The sentence that shares most of the question's words (one holding figures when the question asks for a
+    figure): what the chat shows first, with the whole article a tap away."""
     best, best_score = "", -1.0
     for sentence, sentence_tokens in candidates:
-        score = len(words & sentence_tokens) + (1.5 if asks_figure and re.search(r"\d", sentence) else 0)
+        figures = len(re.findall(r"\d+(?:\.\d+)?", sentence)) if asks_figure else 0
+        score = len(words & sentence_tokens) + min(figures, 3)
         if score > best_score:
             best, best_score = sentence, score
     return best
@@ -286,7 +328,8 @@ class PolicyQA:
         self._pack_ids = set(packs)
         self._packs = packs
         self._programs = [p for p in programs if p in packs]
-        self._chinese = _Index([tokens(f"{a.title} {a.title} {a.chapter or ''} {a.text}") for _, a in self._entries])
+        chinese = [f"{a.title} {a.title} {a.chapter or ''} {a.text} {' '.join(a.asks)}" for _, a in self._entries]
+        self._chinese = _Index([tokens(text) + phrases(text) for text in chinese])
         self._homophones = Homophones(set(self._chinese.bm25.idf))
         self._sentences: dict[tuple[int, bool], list[tuple[str, frozenset[str]]]] = {}
         self._english = _Index([english_tokens(f"{a.title_en or ''} {a.title_en or ''} {a.summary_en or ''}")
@@ -315,9 +358,11 @@ class PolicyQA:
             index, groups = self._chinese, query_groups(question)
             min_score, min_coverage = MIN_SCORE, MIN_COVERAGE
         query = list(dict.fromkeys(t for g in groups for t in g))
+        if not english:
+            query += phrases(question)  # they rank; how much of the question is covered counts words alone
         if not query:
             return Reply(english=english)
-        scores = index.bm25.get_scores(query)
+        scores = index.scores(query)
         ranked = sorted((i for i, _ in enumerate(self._entries)
                          if program is None or self._entries[i][0].id == program),
                         key=lambda i: scores[i], reverse=True)
