@@ -130,6 +130,8 @@ def test_questions_are_read_in_the_policies_script_and_units():
     assert normalise_question("補償款什麼時候到賬") == "补偿款什么时候到账"
     assert normalise_question("贷款６００Ｗ") == "贷款600万"
     assert normalise_question("贷款1.5w，window") == "贷款1.5万,window"
+    assert normalise_question("累计补偿到六百万、逾期两个月、百分之五") == "累计补偿到600万、逾期2个月、5%"
+    assert normalise_question("第十一条 一年最多") == "第十一条 一年最多"
 
 
 @pytest.mark.parametrize(("question", "policy", "article"), [

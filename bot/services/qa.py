@@ -16,6 +16,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from importlib import resources
 
+import cn2an
 import jieba
 import numpy as np
 import opencc
@@ -29,14 +30,14 @@ from bot.rules.policy import Article, PolicyPack
 jieba.setLogLevel(logging.WARNING)
 
 #: Below this BM25 score of the best article a Chinese question is declined, unless the article holds (nearly)
-#: every word of it: 「补偿比例是多少」 scores low (common words) but is all there.
+#: every one of its two or more words: 「补偿比例是多少」 scores low (common words) but is all there.
 MIN_SCORE = 7.0
 FULL_COVERAGE = 0.9
 #: Below this share of a Chinese question (by IDF weight) found in the best article it is declined.
 MIN_COVERAGE = 0.3
 #: The same two thresholds for English questions (the English index is the summaries: other scores).
 MIN_SCORE_EN = 6.0
-MIN_COVERAGE_EN = 0.3
+MIN_COVERAGE_EN = 0.4
 #: A question word the articles never use weighs this much in the coverage (a rare word: it matters).
 UNKNOWN_WORD_WEIGHT = 3.0
 #: The user's program answers first when its best article scores at least this share of the best overall.
@@ -87,12 +88,27 @@ for _word in [*_DOMAIN_WORDS, *_SYNONYMS, *_DOCUMENT_NAMES]:
 _T2S = opencc.OpenCC("t2s")
 _STEMMER = snowballstemmer.stemmer("english")
 _WAN = re.compile(r"(\d+(?:\.\d+)?)\s*[wW](?![a-zA-Z])")
+_CN_DIGITS = "零一二两三四五六七八九十百千点"
+#: A number in Chinese numerals with the unit the documents print it with: 六百万 → 600万, 两个月 → 2个月.
+_CN_AMOUNT = re.compile(f"([{_CN_DIGITS}]+)(万元|万|亿元|亿|天|个月|元)")
+_CN_PERCENT = re.compile(f"百分之([{_CN_DIGITS}]+)")
+
+
+def _arabic(numeral: str) -> str:
+    try:
+        value = cn2an.cn2an(numeral, "smart")
+    except ValueError:
+        return numeral
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def normalise_question(question: str) -> str:
     """A question as people type it, in the policies' script: full-width forms folded (NFKC), traditional
-    characters made simplified (OpenCC), and "600w" read as 600万."""
+    characters made simplified (OpenCC), "600w" read as 600万, and amounts in Chinese numerals written in digits
+    as the documents print them (六百万 → 600万, 百分之五 → 5%) with cn2an."""
     text = _T2S.convert(unicodedata.normalize("NFKC", question))
+    text = _CN_PERCENT.sub(lambda m: _arabic(m.group(1)) + "%", text)
+    text = _CN_AMOUNT.sub(lambda m: _arabic(m.group(1)) + m.group(2), text)
     return _WAN.sub(r"\1万", text)
 
 
@@ -251,6 +267,11 @@ class Reply:
     coverage: float = 0.0
 
 
+def _topical(groups: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """The groups of a question's words that say what it is about (numbers aside)."""
+    return [g for g in groups if not _NUMBER.match(g[0])]
+
+
 class _Index:
     """BM25 over one language's article texts, with what it needs to judge how much of a question a text covers."""
 
@@ -277,12 +298,13 @@ class _Index:
         return self._weights[rows].sum(axis=0) if rows else np.zeros(self.bm25.corpus_size)
 
     def weight(self, group: tuple[str, ...]) -> float:
+        """How much a question word matters: its IDF, or `UNKNOWN_WORD_WEIGHT` for a word no article uses."""
         known = [self.bm25.idf[t] for t in group if t in self.bm25.idf]
         return max(max(known), 0.1) if known else UNKNOWN_WORD_WEIGHT
 
     def coverage(self, groups: list[tuple[str, ...]], doc: int) -> float:
         """The IDF-weighted share of the question's words (numbers aside) that the document contains."""
-        topical = [g for g in groups if not _NUMBER.match(g[0])]
+        topical = list(dict.fromkeys(_topical(groups)))
         total = sum(self.weight(g) for g in topical)
         if not total:
             return 0.0
@@ -382,7 +404,8 @@ class PolicyQA:
         judged = {"english": english, "best_score": float(scores[best]), "coverage": index.coverage(groups, best)}
         if named:
             min_score = 0.0  # the user said which document to look in: only how much of the question it covers counts
-        weak = judged["best_score"] < min_score and judged["coverage"] < FULL_COVERAGE
+        fully_covered = judged["coverage"] >= FULL_COVERAGE and len(_topical(groups)) >= 2
+        weak = judged["best_score"] < min_score and not fully_covered
         if off_the_map or weak or judged["coverage"] < min_coverage:
             return Reply(closest=found[:3], **judged)
         return Reply(answers=found, **judged)
