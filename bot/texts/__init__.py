@@ -23,12 +23,14 @@ def _grouped(amount: Decimal) -> str:
 
 
 def money_zh(amount: Decimal) -> str:
-    """400000 -> "400,000.00元（40万元）": yuan with two decimals, and 万 where natural."""
+    """400000 -> "400,000.00元（40万元）", 150000000 -> "150,000,000.00元（1.5亿元）": yuan with two decimals,
+    and 万 or 亿 where natural."""
     amount = Decimal(amount)
     text = f"{_grouped(amount)}元"
-    if abs(amount) >= 10_000 and amount % 100 == 0:
-        wan = (amount / 10_000).normalize()
-        text += f"（{wan:f}万元）"
+    if abs(amount) >= 100_000_000 and amount % 10_000 == 0:
+        text += f"（{(amount / 100_000_000).normalize():f}亿元）"
+    elif abs(amount) >= 10_000 and amount % 100 == 0:
+        text += f"（{(amount / 10_000).normalize():f}万元）"
     return text
 
 
