@@ -155,6 +155,20 @@ async def test_a_bank_crossing_5_then_8_percent_gets_each_notice_exactly_once(bo
     assert count(officer, "【预警】") == count(officer, "【中止通知】") == 0
 
 
+@pytest.mark.parametrize(("overdue", "says", "never"), [
+    ("799999", "已达到5%的预警线", "中止线"),
+    ("800000", "已达到8%的中止线", "5%的预警线"),
+    ("3300000", "已达到8%的中止线", "5%的预警线"),
+])
+async def test_the_banks_first_alert_names_the_line_its_ratio_reached(bot, overdue, says, never):
+    await join(bot)
+    first = len(bot.fake.calls)
+    await bot.send_document(OFFICER, "book.csv", book(overdue=overdue))
+    await run_job(bot)
+    [alert] = [m["text"] for m in bot.fake.sent_since(first, OFFICER) if "【预警】" in m.get("text", "")]
+    assert says in alert and never not in alert
+
+
 async def test_a_restart_does_not_resend_alerts(bot):
     await join(bot)
     await bot.send_document(OFFICER, "book.csv", book(overdue="500000"))
