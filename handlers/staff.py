@@ -12,11 +12,13 @@ from bot.rules.money import from_fen
 from bot.services import claims_workflow
 from bot.services.claims_workflow import STAFF_ROLE, ClaimRefused
 from bot.services.audit_trail import latest_changes
-from bot.services.officers import bank_by_name, bank_names, create_invite, officers_of, revoke_officer
+from bot.services.officers import (
+    bank_by_name, bank_names, create_invite, officers_of, revoke_officer, similar_bank_names,
+)
 from bot.services.monitoring import FundDecisionRefused, decide_fund, decide_suspension, fund_position, monitor_now
 from bot.texts import TEXTS
 from bot.services.reports import build_report
-from bot.services.buttons import ClaimAction, FundAction, RevokeOfficer, SuspensionDecision, is_button
+from bot.services.buttons import ClaimAction, FundAction, InviteBank, RevokeOfficer, SuspensionDecision, is_button
 from bot.telegram_adapter.common import CANCEL, amount_from, answer_query, close_keyboard, conversation, send, staff_only
 from bot.telegram_adapter.context import BotContext, keyboard
 from bot.telegram_adapter.push import push
@@ -29,11 +31,30 @@ FUND_KEY = "fund_decision"
 
 @staff_only
 async def invite(update: Update, context: BotContext) -> None:
-    """``/invite BANK``: a one-time, expiring deep link that binds whoever opens it as the bank's officer."""
+    """``/invite BANK``: a one-time, expiring deep link that binds whoever opens it as the bank's officer. A name
+    that is not a registered bank is confirmed first, offering the registered names it is close to."""
     bank_name = " ".join(context.args or []).strip()
     if not bank_name:
         await send(update, context.line("staff", "invite_usage"))
         return
+    if await bank_by_name(context.services, bank_name) is None:
+        similar = await similar_bank_names(context.services, bank_name)
+        rows = [[(context.line("staff", "btn_invite_existing", bank=name), InviteBank(name))] for name in similar]
+        rows.append([(context.line("staff", "btn_invite_new", bank=bank_name), InviteBank(bank_name))])
+        await send(update, context.line("staff", "invite_unknown_bank", bank=bank_name, similar=similar),
+                   reply_markup=keyboard(rows))
+        return
+    await _send_invite(update, context, bank_name)
+
+
+@staff_only
+async def invite_chosen(update: Update, context: BotContext) -> None:
+    await answer_query(update)
+    await close_keyboard(update, context)
+    await _send_invite(update, context, update.callback_query.data.name)
+
+
+async def _send_invite(update: Update, context: BotContext, bank_name: str) -> None:
     invitation = await create_invite(context.services, bank_name, update.effective_user.id, now())
     link = f"https://t.me/{context.bot.username}?start={invitation.payload}"
     await send(update, context.line("staff", "invite_created", bank=invitation.bank.name, link=link,
@@ -55,8 +76,16 @@ async def officers(update: Update, context: BotContext) -> None:
 
 @staff_only
 async def revoke(update: Update, context: BotContext) -> None:
+    """An officer's revocation: the first press asks once, the confirmation acts and tells the officer."""
     await answer_query(update)
-    bank_id, chat_id = update.callback_query.data.bank_id, update.callback_query.data.chat_id
+    data = update.callback_query.data
+    bank_id, chat_id = data.bank_id, data.chat_id
+    if not data.confirmed:
+        confirm = RevokeOfficer(bank_id, chat_id, confirmed=True)
+        await send(update, context.line("staff", "revoke_confirm", chat_id=chat_id),
+                   reply_markup=keyboard([[(context.line("staff", "btn_revoke_confirm"), confirm)]]))
+        return
+    await close_keyboard(update, context)
     await push(context.bot, context.services,
                await revoke_officer(context.services, bank_id, chat_id, actor=f"user:{update.effective_user.id}"))
     await send(update, context.line("staff", "revoked", chat_id=chat_id))
@@ -293,6 +322,7 @@ def handlers() -> list:
             reprompt=reprompt,
         ),
         CommandHandler("invite", invite),
+        CallbackQueryHandler(invite_chosen, pattern=InviteBank),
         CommandHandler("officers", officers),
         CallbackQueryHandler(revoke, pattern=RevokeOfficer),
         CommandHandler("monitor", monitor),

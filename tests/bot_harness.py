@@ -2,6 +2,7 @@
 the way Telegram would send them (callback data resolved as PTB's webhook path does)."""
 
 import itertools
+import re
 import time
 from pathlib import Path
 
@@ -100,6 +101,15 @@ class BotHarness:
                  "message": message, "data": data}
         self.fake.rules.query_made(query["id"])
         return await self._process({"callback_query": query}, user_id)
+
+    async def invite(self, staff: int, bank: str) -> str:
+        """Staff's ``/invite BANK``, registering the bank when it is new; the invite's ``/start`` payload."""
+        sent = await self.send(staff, f"/invite {bank}")
+        if "start=" not in self.texts(sent):
+            [label] = [b["text"] for row in sent[-1]["reply_markup"]["inline_keyboard"] for b in row
+                       if b["text"] in (f"新建「{bank}」并邀请", f'Register "{bank}" and invite')]
+            sent = await self.press(staff, label)
+        return re.search(r"start=(inv-[\w-]+)", self.texts(sent)).group(1)
 
     def texts(self, sent: list[dict]) -> str:
         return "\n".join(m.get("text", "") for m in sent)

@@ -32,8 +32,7 @@ async def bot(tmp_path):
 
 
 async def join(bot, user=OFFICER, bank=BANK):
-    [reply] = await bot.send(STAFF, f"/invite {bank}")
-    payload = re.search(r"start=(inv-[\w-]+)", reply["text"]).group(1)
+    payload = await bot.invite(STAFF, bank)
     return await bot.send(user, f"/start {payload}"), payload
 
 
@@ -81,8 +80,23 @@ async def test_several_officers_per_bank_and_staff_can_revoke_one(bot):
     assert "2001" in text and "2002" in text
     mark = len(bot.fake.calls)
     await bot.press(STAFF, "撤销 2001")
+    assert bot.fake.sent_since(mark, OFFICER) == []
+    await bot.press(STAFF, "确认撤销")
     assert "撤销" in bot.texts(bot.fake.sent_since(mark, OFFICER))
     assert await bot.services.store.banks.officers((await bot.services.store.banks.by_name(BANK)).id) == [2002]
+
+
+async def test_an_unknown_bank_in_invite_is_confirmed_before_it_is_registered(bot):
+    await join(bot)
+    [reply] = await bot.send(STAFF, "/invite 示列银行")
+    assert "start=" not in reply["text"] and "示例银行" in reply["text"]
+    assert [b.name for b in await bot.services.store.banks.all()] == [BANK]
+    sent = await bot.press(STAFF, f"邀请 {BANK}")
+    assert "start=inv-" in bot.texts(sent)
+    assert [b.name for b in await bot.services.store.banks.all()] == [BANK]
+    await bot.send(STAFF, "/invite 另一家银行")
+    assert "start=inv-" in bot.texts(await bot.press(STAFF, "新建「另一家银行」并邀请"))
+    assert sorted(b.name for b in await bot.services.store.banks.all()) == sorted([BANK, "另一家银行"])
 
 
 @pytest.mark.parametrize("command", ["/invite 示例银行", "/officers 示例银行", "/monitor", "/fund_resume"])
@@ -653,6 +667,7 @@ async def test_an_officer_revoked_in_the_middle_of_a_claim_files_nothing(bot):
     assert "请确认补偿申请" in bot.texts(await file_claim(bot))
     await bot.send(STAFF, f"/officers {BANK}")
     await bot.press(STAFF, "撤销")
+    await bot.press(STAFF, "确认撤销")
     sent = await bot.press(OFFICER, "提交申请")
     assert "只供合作银行的客户经理使用" in bot.texts(sent)
     assert await bot.services.store.claims.all_for_program("cq-jiangbei-2024") == []

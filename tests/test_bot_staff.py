@@ -132,8 +132,7 @@ async def test_an_unfinished_broadcast_resumes_after_a_restart(bot):
 
 async def _claim_waiting(bot):
     store = bot.services.store
-    [reply] = await bot.send(STAFF, "/invite 示例银行")
-    payload = reply["text"].split("start=")[1].split()[0]
+    payload = await bot.invite(STAFF, "示例银行")
     await bot.send(2001, f"/start {payload}")
     await bot.send_document(2001, "b.csv", csv_bytes([row("L1", principal="1000000", overdue_days="90")]))
     await bot.send(2001, "/file_claim")

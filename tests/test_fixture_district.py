@@ -46,8 +46,7 @@ PLAY = {
 async def test_every_notice_of_the_district_cites_its_own_articles(tmp_path, locale):
     play = PLAY[locale]
     bot = await district_bot(tmp_path, locale)
-    [invite] = await bot.send(STAFF, f"/invite {BANK}")
-    await bot.send(OFFICER, "/start " + re.search(r"start=(inv-[\w-]+)", invite["text"]).group(1))
+    await bot.send(OFFICER, "/start " + await bot.invite(STAFF, BANK))
     book = [row("OK1", bank=BANK, principal="9400000"),
             row("OD1", bank=BANK, principal="600000", overdue_days="95", insurer="")]
     await bot.send_document(OFFICER, "book.csv", csv_bytes(book))

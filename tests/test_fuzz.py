@@ -37,8 +37,7 @@ async def test_ten_thousand_unplanned_updates_raise_nothing(bot, caplog, figures
     rng = random.Random(20261128)
     caplog.set_level(logging.ERROR, logger="handlers.errors")
     await bot.send(STAFF, "/start")
-    [invite] = await bot.send(STAFF, "/invite 示例银行")
-    await bot.send(2001, "/start " + invite["text"].split("start=")[1].split()[0])
+    await bot.send(2001, "/start " + await bot.invite(STAFF, "示例银行"))
     book = [row(f"L{i}", principal="1000000", overdue_days=str(rng.choice([0, 20, 59, 60, 120]))) for i in range(8)]
     await bot.send_document(2001, "book.csv", csv_bytes(book))
     for n in range(UPDATES):

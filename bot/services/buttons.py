@@ -96,8 +96,18 @@ class FundAction(StaffButton):
 
 @dataclass(frozen=True)
 class RevokeOfficer(StaffButton):
+    """Revoke an officer: pressed first it asks, ``confirmed`` it acts."""
+
     bank_id: int
     chat_id: int
+    confirmed: bool = False
+
+
+@dataclass(frozen=True)
+class InviteBank(StaffButton):
+    """Make an officer invite for this bank; a name not yet registered becomes a bank only when pressed."""
+
+    name: str
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Banks and their officers: one-time, expiring invites that staff create and an officer opens as a deep
 link; the officers of a bank, and revoking one (who is told)."""
 
+import difflib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -50,6 +51,11 @@ async def bank_by_name(services: Services, name: str) -> Bank | None:
 
 async def bank_names(services: Services) -> list[str]:
     return [b.name for b in await services.store.banks.all()]
+
+
+async def similar_bank_names(services: Services, name: str, limit: int = 3) -> list[str]:
+    """Registered banks whose names are close to ``name`` (a typo in /invite: 示列银行 → 示例银行)."""
+    return difflib.get_close_matches(name.strip(), await bank_names(services), n=limit, cutoff=0.5)
 
 
 async def officer_bank(services: Services, chat_id: int) -> Bank | None:
