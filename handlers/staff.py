@@ -11,14 +11,14 @@ from bot.rules.claims import TransitionError
 from bot.rules.money import from_fen
 from bot.services import claims_workflow
 from bot.services.claims_workflow import STAFF_ROLE, ClaimRefused
-from bot.services.audit_trail import latest_changes
+from bot.services.audit_trail import audit_filter, audit_page
 from bot.services.officers import (
     bank_by_name, bank_names, create_invite, officers_of, revoke_officer, similar_bank_names,
 )
 from bot.services.monitoring import FundDecisionRefused, decide_fund, decide_suspension, fund_position, monitor_now
 from bot.texts import TEXTS
 from bot.services.reports import build_report
-from bot.services.buttons import ClaimAction, FundAction, InviteBank, RevokeOfficer, SuspensionDecision, is_button
+from bot.services.buttons import AuditPage, ClaimAction, FundAction, InviteBank, RevokeOfficer, SuspensionDecision, is_button
 from bot.telegram_adapter.common import CANCEL, amount_from, answer_query, close_keyboard, conversation, send, staff_only
 from bot.telegram_adapter.context import BotContext, keyboard
 from bot.telegram_adapter.push import push
@@ -300,14 +300,31 @@ async def report(update: Update, context: BotContext) -> None:
 
 @staff_only
 async def audit_log(update: Update, context: BotContext) -> None:
-    """``/audit [N]``: the last N changes (20 by default), who, when, what, before and after."""
-    try:
-        limit = min(max(int((context.args or ["20"])[0]), 1), 100)
-    except ValueError:
-        limit = 20
-    entries = await latest_changes(context.services, limit)
-    text = context.line("audit", "listing", entries=entries)
-    await send(update, text)
+    """``/audit [claim number | bank]``: the changes, newest first, a page at a time, who, when, what, and
+    each changed field before → after, amounts in yuan."""
+    asked = " ".join(arg for arg in (context.args or []) if not arg.isdigit()).strip()
+    found = await audit_filter(context.services, asked) if asked else None
+    if asked and found is None:
+        await send(update, context.line("audit", "unknown_filter", text=asked))
+        return
+    entity, entity_id, subject = found or (None, None, None)
+    text, markup = await _audit_screen(context, AuditPage(0, entity, entity_id, subject))
+    await send(update, text, reply_markup=markup)
+
+
+@staff_only
+async def audit_paged(update: Update, context: BotContext) -> None:
+    await answer_query(update)
+    text, markup = await _audit_screen(context, update.callback_query.data)
+    await update.callback_query.edit_message_text(text, reply_markup=markup)
+    context.drop_callback_data(update.callback_query)
+
+
+async def _audit_screen(context: BotContext, page: AuditPage):
+    view = await audit_page(context.services, page.offset, page.entity, page.entity_id, page.subject)
+    row = [(context.line("audit", label), AuditPage(offset, page.entity, page.entity_id, page.subject))
+           for label, offset in (("btn_newer", view.newer), ("btn_older", view.older)) if offset is not None]
+    return context.line("audit", "page", view=view), keyboard([row]) if row else None
 
 
 def handlers() -> list:
@@ -338,5 +355,6 @@ def handlers() -> list:
         CommandHandler("review", review),
         CommandHandler("report", report),
         CommandHandler("audit", audit_log),
+        CallbackQueryHandler(audit_paged, pattern=AuditPage),
         CallbackQueryHandler(suspension_decided, pattern=SuspensionDecision),
     ]

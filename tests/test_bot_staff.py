@@ -172,10 +172,30 @@ async def test_report_sends_the_chart_and_exports(bot):
     assert len(bot.calls("sendDocument")) == 3
 
 
-async def test_audit_shows_who_changed_what_before_and_after(bot):
+async def test_audit_reads_as_when_who_what_before_and_after_in_yuan_never_json(bot):
     claim = await _claim_waiting(bot)
-    text = bot.texts(await bot.send(STAFF, "/audit 5"))
-    assert "claim.file" in text and claim.claim_no in text and "之后" in text
+    await bot.press(STAFF, "开始审核")
+    text = bot.texts(await bot.send(STAFF, "/audit"))
+    assert f"提交补偿申请 · {claim.claim_no}" in text
+    assert "状态：已提交 → 资金管理人审核中" in text and "工作人员 " in text
+    assert "测算上限：" in text and "元（" in text
+    assert "{" not in text and "_fen" not in text and "claim." not in text
+
+
+async def test_audit_pages_with_buttons_and_filters_by_claim_or_bank(bot):
+    claim = await _claim_waiting(bot)
+    for _ in range(5):
+        await bot.send(STAFF, "/invite 示例银行")
+    [first] = await bot.send(STAFF, "/audit")
+    assert "第1–10条" in first["text"]
+    await bot.press(STAFF, "较早 ▶")
+    older = bot.calls("editMessageText")[-1].params
+    assert older["chat_id"] == STAFF and "第11–12条，共12条" in older["text"]
+    only_claim = bot.texts(await bot.send(STAFF, f"/audit {claim.claim_no}"))
+    assert f"（{claim.claim_no}）" in only_claim and "更新贷款台账" not in only_claim
+    only_bank = bot.texts(await bot.send(STAFF, "/audit 示例银行"))
+    assert "更新贷款台账 · 示例银行" in only_bank and "提交补偿申请" not in only_bank
+    assert "没有找到「没有这家」" in bot.texts(await bot.send(STAFF, "/audit 没有这家"))
 
 
 # -- nobody but staff ---------------------------------------------------------------------------

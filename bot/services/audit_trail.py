@@ -1,8 +1,119 @@
-"""What staff read in /audit: the latest rows of the append-only audit table."""
+"""What staff read in /audit: the append-only audit table as lines a person reads, "when · who · what ·
+before → after", amounts in yuan, newest first, a page at a time, for everything or for one claim or bank."""
 
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from bot.rules.money import from_fen
 from bot.services.container import Services
 from bot.store.audit import AuditEntry
 
+PAGE_SIZE = 10
+_CLAIM_NO = re.compile(r"^C\d{8,}$")
 
-async def latest_changes(services: Services, limit: int) -> list[AuditEntry]:
-    return await services.store.audit.latest(limit)
+
+@dataclass(frozen=True)
+class Change:
+    """One field an action changed; amounts (fields stored in fen) are given in yuan."""
+
+    field: str
+    before: Any
+    after: Any
+    money: bool = False
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    at: str
+    actor_kind: str  # staff, user, job, system
+    actor: str
+    action: str
+    entity: str
+    subject: str
+    changes: list[Change]
+
+
+@dataclass(frozen=True)
+class AuditView:
+    lines: list[AuditLine]
+    offset: int
+    total: int
+    entity: str | None = None
+    entity_id: str | None = None
+    subject: str | None = None
+
+    @property
+    def newer(self) -> int | None:
+        return max(self.offset - PAGE_SIZE, 0) if self.offset > 0 else None
+
+    @property
+    def older(self) -> int | None:
+        return self.offset + PAGE_SIZE if self.offset + PAGE_SIZE < self.total else None
+
+
+async def audit_filter(services: Services, text: str) -> tuple[str, str, str] | None:
+    """``(entity, entity_id, subject)`` for what /audit was asked about: a claim number or a bank's name;
+    ``None`` when it is neither."""
+    text = text.strip()
+    if _CLAIM_NO.match(text):
+        return "claim", text, text
+    bank = await services.store.banks.by_name(text)
+    return ("bank", str(bank.id), bank.name) if bank is not None else None
+
+
+async def audit_page(services: Services, offset: int = 0, entity: str | None = None,
+                     entity_id: str | None = None, subject: str | None = None) -> AuditView:
+    store = services.store
+    entries = await store.audit.latest(PAGE_SIZE, entity=entity, entity_id=entity_id, offset=offset)
+    total = await store.audit.count(entity=entity, entity_id=entity_id)
+    banks = {str(b.id): b.name for b in await store.banks.all()}
+    officers = {chat for bank_id in banks for chat in await store.banks.officers(int(bank_id))}
+    lines = [_line(services, entry, banks, officers) for entry in entries]
+    return AuditView(lines, offset, total, entity, entity_id, subject)
+
+
+def _line(services: Services, entry: AuditEntry, banks: dict[str, str], officers: set[int]) -> AuditLine:
+    kind, _, who = entry.actor.partition(":")
+    if kind == "user" and who.isdigit():
+        kind = "staff" if int(who) in services.settings.staff_ids else "officer" if int(who) in officers else "user"
+    elif kind != "job":
+        kind, who = "system", entry.actor
+    subject = entry.entity_id
+    if entry.entity == "bank":
+        subject = banks.get(entry.entity_id, entry.entity_id)
+    elif entry.entity == "alert" and isinstance(entry.after, dict) and "bank_id" in entry.after:
+        subject = banks.get(str(entry.after["bank_id"]), subject)
+    elif entry.entity == "program" and entry.entity_id in services.packs:
+        subject = services.packs[entry.entity_id].meta.short_title
+    return AuditLine(entry.at[:16].replace("T", " "), kind, who, entry.action, entry.entity, subject,
+                     _changes(entry.before, entry.after))
+
+
+#: Fields the line already says (the program, the subject, what kind of alert): not listed as changes.
+_SAID_ELSEWHERE = {"program", "bank_id", "kind"}
+_ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def _readable(value: Any) -> Any:
+    """A stored timestamp as the minute it names (2026-12-01 20:34); anything else as it is."""
+    return value[:16].replace("T", " ") if isinstance(value, str) and _ISO_TIME.match(value) else value
+
+
+def _changes(before: Any, after: Any) -> list[Change]:
+    """The fields that differ (all of them for a creation), amounts in yuan."""
+    before = before if isinstance(before, dict) else {}
+    after = after if isinstance(after, dict) else {}
+    changes = []
+    for field in dict.fromkeys([*before, *after]):
+        old, new = before.get(field), after.get(field)
+        if old == new or field in _SAID_ELSEWHERE:
+            continue
+        old, new = _readable(old), _readable(new)
+        money = field.endswith("_fen")
+        if money:
+            old, new = (None if v is None else from_fen(int(Decimal(str(v)))) for v in (old, new))
+            field = field.removesuffix("_fen")
+        changes.append(Change(field, old, new, money))
+    return changes

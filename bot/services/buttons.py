@@ -128,3 +128,13 @@ class BroadcastStep(StaffButton):
 def is_button(expected: Button):
     """A callback pattern for one exact button (a step of a dialog)."""
     return lambda data: data == expected
+
+
+@dataclass(frozen=True)
+class AuditPage(StaffButton):
+    """Another page of /audit (of one claim or bank when ``entity`` is set)."""
+
+    offset: int
+    entity: str | None = None
+    entity_id: str | None = None
+    subject: str | None = None

@@ -44,14 +44,24 @@ class AuditLog:
         rows = await self.db.fetchall(f"SELECT * FROM audit WHERE entity IN ({marks}) ORDER BY id", entities)
         return [_entry(r) for r in rows]
 
-    async def latest(self, limit: int = 20, entity: str | None = None) -> list[AuditEntry]:
-        sql = "SELECT * FROM audit"
-        params: tuple = ()
-        if entity is not None:
-            sql += " WHERE entity = ?"
-            params = (entity,)
-        rows = await self.db.fetchall(sql + " ORDER BY id DESC LIMIT ?", (*params, limit))
+    async def latest(self, limit: int = 20, entity: str | None = None, entity_id: str | None = None,
+                     offset: int = 0) -> list[AuditEntry]:
+        """The newest rows first (of one kind of entity, or one entity, when given), ``offset`` rows skipped."""
+        where, params = _where(entity, entity_id)
+        rows = await self.db.fetchall(f"SELECT * FROM audit{where} ORDER BY id DESC LIMIT ? OFFSET ?",
+                                      (*params, limit, offset))
         return [_entry(r) for r in rows]
+
+    async def count(self, entity: str | None = None, entity_id: str | None = None) -> int:
+        where, params = _where(entity, entity_id)
+        return (await self.db.fetchone(f"SELECT COUNT(*) FROM audit{where}", params))[0]
+
+
+def _where(entity: str | None, entity_id: str | None) -> tuple[str, tuple]:
+    clauses = [(column, value) for column, value in (("entity", entity), ("entity_id", entity_id)) if value is not None]
+    if not clauses:
+        return "", ()
+    return " WHERE " + " AND ".join(f"{column} = ?" for column, _ in clauses), tuple(v for _, v in clauses)
 
 
 def _entry(r) -> AuditEntry:
