@@ -14,11 +14,11 @@ from bot.rules.loan_book import LoanBookError
 from bot.services import claims_workflow
 from bot.services.claims_workflow import ClaimRefused
 from bot.services.loan_import import SUPPORTED_SUFFIXES
-from bot.services.monitoring import bank_status, import_and_check
+from bot.services.monitoring import bank_status, import_and_check, preview_book
 from bot.services.officers import PAYLOAD_PREFIX, officer_bank, redeem_invite
 from bot.telegram_limits import MAX_DOWNLOAD
 from bot.texts import TEXTS
-from bot.services.buttons import LoanChoice, ProgramChoice, Step, is_button
+from bot.services.buttons import BookUpload, LoanChoice, ProgramChoice, Step, is_button
 from bot.telegram_adapter.common import CANCEL, amount_from, answer_query, close_keyboard, conversation, program_rows, send
 from bot.telegram_adapter.context import BotContext, keyboard
 from bot.telegram_adapter.menu import set_chat_menu
@@ -59,7 +59,9 @@ def _program_of_upload(context: BotContext, caption: str | None):
 
 
 async def upload(update: Update, context: BotContext) -> None:
-    """A loan book sent as a document: validated whole, then it replaces the bank's snapshot for today."""
+    """A loan book sent as a document: validated whole; the bank's first book is imported at once, a later one
+    is shown as a preview of what it changes (loans, principal, ratio before → after) and replaces the bank's
+    book only when the officer confirms."""
     bank = await _officer_bank(update, context)
     if bank is None:
         return
@@ -79,17 +81,53 @@ async def upload(update: Update, context: BotContext) -> None:
     await context.bot.send_chat_action(update.effective_chat.id, ChatAction.TYPING)
     data = bytes(await (await document.get_file()).download_as_bytearray())
     try:
-        summary, notes = await import_and_check(context.services, pack, bank, data, name, today(),
-                                                actor=f"user:{update.effective_user.id}")
+        preview = await preview_book(context.services, pack, bank, data, name, today())
     except LoanBookError as exc:
-        await send(update, context.t("loan_book_rejected", errors=exc.errors, limit=ERRORS_IN_MESSAGE))
-        if len(exc.errors) > ERRORS_IN_MESSAGE:
-            full = context.t("loan_book_rejected", errors=exc.errors, limit=len(exc.errors))
-            await update.effective_chat.send_document(io.BytesIO(full.encode("utf-8")), filename="errors.txt")
+        await _rejected(update, context, exc)
         return
+    if preview.before is None:
+        await _import(update, context, pack, bank, data, name)
+        return
+    buttons = [[(context.line("bank", "btn_replace_book"), BookUpload(document.file_id, name, pack.id, True)),
+                (context.line("bank", "btn_keep_book"), BookUpload(document.file_id, name, pack.id, False))]]
+    monitoring = pack.program.bank_monitoring
+    await send(update, context.line("bank", "book_preview", preview=preview, name=name,
+                                    days=monitoring.overdue_days.value),
+               reply_markup=keyboard(buttons))
+
+
+async def book_decided(update: Update, context: BotContext) -> None:
+    """The officer's answer to an upload's preview: replace the bank's book with it, or keep the book."""
+    await answer_query(update)
+    choice = update.callback_query.data
+    bank = await _officer_bank(update, context)
+    pack = next((p for p in context.services.programs if p.id == choice.program_id), None)
+    await close_keyboard(update, context)
+    if bank is None or pack is None:
+        return
+    if not choice.replace:
+        await send(update, context.line("bank", "book_kept"))
+        return
+    data = bytes(await (await context.bot.get_file(choice.file_id)).download_as_bytearray())
+    try:
+        await _import(update, context, pack, bank, data, choice.filename)
+    except LoanBookError as exc:
+        await _rejected(update, context, exc)
+
+
+async def _import(update: Update, context: BotContext, pack, bank, data: bytes, name: str) -> None:
+    summary, notes = await import_and_check(context.services, pack, bank, data, name, today(),
+                                            actor=f"user:{update.effective_user.id}")
     await send(update, context.t("import_ok", report_date=summary.report_date.isoformat(), books=summary.books,
                                  overdue_days=pack.program.bank_monitoring.overdue_days.value))
     await push(context.bot, context.services, notes)
+
+
+async def _rejected(update: Update, context: BotContext, exc: LoanBookError) -> None:
+    await send(update, context.t("loan_book_rejected", errors=exc.errors, limit=ERRORS_IN_MESSAGE))
+    if len(exc.errors) > ERRORS_IN_MESSAGE:
+        full = context.t("loan_book_rejected", errors=exc.errors, limit=len(exc.errors))
+        await update.effective_chat.send_document(io.BytesIO(full.encode("utf-8")), filename="errors.txt")
 
 
 async def status(update: Update, context: BotContext) -> None:
@@ -307,4 +345,5 @@ def handlers() -> list:
         CommandHandler("recovery", recovery),
         CommandHandler("withdraw", withdraw),
         MessageHandler(filters.Document.ALL, upload),
+        CallbackQueryHandler(book_decided, pattern=BookUpload),
     ]

@@ -102,6 +102,14 @@ class BotHarness:
         self.fake.rules.query_made(query["id"])
         return await self._process({"callback_query": query}, user_id)
 
+    async def upload_book(self, user_id: int, filename: str, data: bytes) -> list[dict]:
+        """An officer sends a loan book and, when it would replace the bank's book, confirms the preview."""
+        sent = await self.send_document(user_id, filename, data)
+        if any(b["text"] == "确认替换台账" for m in sent for row in (m.get("reply_markup") or {}).get(
+                "inline_keyboard", []) for b in row):
+            sent += await self.press(user_id, "确认替换台账")
+        return sent
+
     async def invite(self, staff: int, bank: str) -> str:
         """Staff's ``/invite BANK``, registering the bank when it is new; the invite's ``/start`` payload."""
         sent = await self.send(staff, f"/invite {bank}")

@@ -108,7 +108,7 @@ async def test_staff_commands_are_refused_to_others(bot, command):
 
 async def test_an_officer_uploads_a_book_and_gets_a_summary(bot):
     await join(bot)
-    text = bot.texts(await bot.send_document(OFFICER, "book.csv", book(overdue="300000")))
+    text = bot.texts(await bot.upload_book(OFFICER, "book.csv", book(overdue="300000")))
     assert "贷款台账已导入" in text and "占比3%" in text and "正常" in text
 
 
@@ -148,8 +148,8 @@ async def test_a_long_error_list_also_comes_as_a_file(bot):
 async def test_a_bank_crossing_5_then_8_percent_gets_each_notice_exactly_once(bot):
     await join(bot)
     first = len(bot.fake.calls)
-    await bot.send_document(OFFICER, "book.csv", book(overdue="500000"))
-    await bot.send_document(OFFICER, "book.csv", book(overdue="800000"))
+    await bot.upload_book(OFFICER, "book.csv", book(overdue="500000"))
+    await bot.upload_book(OFFICER, "book.csv", book(overdue="800000"))
     await bot.send(STAFF, "/monitor")
     await run_job(bot)
     officer, staff = bot.fake.sent_since(first, OFFICER), bot.fake.sent_since(first, STAFF)
@@ -162,7 +162,7 @@ async def test_a_bank_crossing_5_then_8_percent_gets_each_notice_exactly_once(bo
     assert count(bot.fake.sent_since(mark, STAFF), "【中止通知】") == 1
     mark = len(bot.fake.calls)
     await run_job(bot)
-    await bot.send_document(OFFICER, "book.csv", book(overdue="100000"))
+    await bot.upload_book(OFFICER, "book.csv", book(overdue="100000"))
     await run_job(bot)
     officer = bot.fake.sent_since(mark, OFFICER)
     assert count(officer, "【解除】") == 1 and count(officer, "恢复正常") == 1
@@ -177,15 +177,35 @@ async def test_a_bank_crossing_5_then_8_percent_gets_each_notice_exactly_once(bo
 async def test_the_banks_first_alert_names_the_line_its_ratio_reached(bot, overdue, says, never):
     await join(bot)
     first = len(bot.fake.calls)
-    await bot.send_document(OFFICER, "book.csv", book(overdue=overdue))
+    await bot.upload_book(OFFICER, "book.csv", book(overdue=overdue))
     await run_job(bot)
     [alert] = [m["text"] for m in bot.fake.sent_since(first, OFFICER) if "【预警】" in m.get("text", "")]
     assert says in alert and never not in alert
 
 
+async def test_a_second_book_is_previewed_and_replaces_nothing_until_confirmed(bot):
+    await join(bot)
+    await bot.upload_book(OFFICER, "book.csv", book(total="10000000", overdue="0"))
+    two_rows = csv_bytes([row("N1", principal="1000000"), row("N2", principal="1000000", overdue_days="20")])
+    [preview] = await bot.send_document(OFFICER, "small.csv", two_rows)
+    text = preview["text"]
+    assert "尚未导入" in text and "现在：贷款1笔" in text and "导入后：贷款2笔" in text
+    assert "占比0%" in text and "占比50%" in text and "\n导入后本行的监测等级将从「正常」变为「达到中止线」" in text
+    loans = bot.services.store.loans
+    bank_id = (await bot.services.store.banks.by_name(BANK)).id
+    assert [x.loan_id for x in await loans.latest_of_bank("cq-jiangbei-2024", bank_id)] == ["OK1"]
+    mark = len(bot.fake.calls)
+    assert "保持不变" in bot.texts(await bot.press(OFFICER, "不替换"))
+    assert [x.loan_id for x in await loans.latest_of_bank("cq-jiangbei-2024", bank_id)] == ["OK1"]
+    assert bot.fake.sent_since(mark, STAFF) == []
+    await bot.send_document(OFFICER, "small.csv", two_rows)
+    assert "已导入" in bot.texts(await bot.press(OFFICER, "确认替换台账"))
+    assert sorted(x.loan_id for x in await loans.latest_of_bank("cq-jiangbei-2024", bank_id)) == ["N1", "N2"]
+
+
 async def test_a_restart_does_not_resend_alerts(bot):
     await join(bot)
-    await bot.send_document(OFFICER, "book.csv", book(overdue="500000"))
+    await bot.upload_book(OFFICER, "book.csv", book(overdue="500000"))
     await bot.restart()
     mark = await run_job(bot)
     assert bot.fake.sent_since(mark) == []
@@ -208,9 +228,9 @@ async def test_both_sides_of_15_days_5_and_8_percent_through_the_job(bot, overdu
 
 async def test_a_pending_suspension_is_dropped_when_the_ratio_falls(bot):
     await join(bot)
-    await bot.send_document(OFFICER, "book.csv", book(overdue="800000"))
+    await bot.upload_book(OFFICER, "book.csv", book(overdue="800000"))
     mark = len(bot.fake.calls)
-    await bot.send_document(OFFICER, "book.csv", book(overdue="600000"))
+    await bot.upload_book(OFFICER, "book.csv", book(overdue="600000"))
     assert count(bot.fake.sent_since(mark, STAFF), "中止申请已撤销") == 1
     message, data = bot.fake.last_with_button(STAFF, "同意中止")
     assert "已经处理过" in bot.texts(await bot.press_data(STAFF, message, data))
@@ -218,7 +238,7 @@ async def test_a_pending_suspension_is_dropped_when_the_ratio_falls(bot):
 
 async def test_only_staff_may_approve_a_suspension(bot):
     await join(bot)
-    await bot.send_document(OFFICER, "book.csv", book(overdue="800000"))
+    await bot.upload_book(OFFICER, "book.csv", book(overdue="800000"))
     message, data = bot.fake.last_with_button(STAFF, "同意中止")
     forged = {**message, "chat": {"id": OFFICER, "type": "private"}}
     assert "只有工作人员" in bot.texts(await bot.press_data(OFFICER, forged, data))
@@ -227,7 +247,7 @@ async def test_only_staff_may_approve_a_suspension(bot):
 
 async def test_status_shows_the_ratio_against_the_lines(bot):
     await join(bot)
-    await bot.send_document(OFFICER, "book.csv", book(overdue="600000", days="20"))
+    await bot.upload_book(OFFICER, "book.csv", book(overdue="600000", days="20"))
     text = bot.texts(await bot.send(OFFICER, "/status"))
     assert "6%" in text and "预警线5%" in text and "中止线8%" in text and "OD1" in text
 
@@ -250,13 +270,13 @@ async def file_claim(bot, loan_id="OD1", loss="50万"):
 
 async def test_a_claim_needs_60_days_overdue(bot):
     await join(bot)
-    await bot.send_document(OFFICER, "book.csv", book(overdue="1000000", days="59"))
+    await bot.upload_book(OFFICER, "book.csv", book(overdue="1000000", days="59"))
     offered = bot.texts(await bot.send(OFFICER, "/file_claim"))
     assert "没有达到申请条件" in offered
     text = bot.texts(await bot.send(OFFICER, "OD1"))
     assert "不符合补偿条件" in text and "第十七条" in text and "还差1天" in text
     await bot.send(OFFICER, "/cancel")
-    await bot.send_document(OFFICER, "book.csv", book(overdue="1000000", days="60"))
+    await bot.upload_book(OFFICER, "book.csv", book(overdue="1000000", days="60"))
     text = bot.texts(await file_claim(bot))
     assert "请确认补偿申请" in text and "150,000.00元" in text
 
@@ -264,7 +284,7 @@ async def test_a_claim_needs_60_days_overdue(bot):
 async def test_a_claim_goes_from_filed_to_returned_with_every_party_told_once(bot):
     await join(bot)
     await bind_enterprise(bot)
-    await bot.send_document(OFFICER, "book.csv", book(overdue="1000000", days="90"))
+    await bot.upload_book(OFFICER, "book.csv", book(overdue="1000000", days="90"))
     await file_claim(bot, loss="100万")
     mark = len(bot.fake.calls)
     filed = await bot.press(OFFICER, "提交申请")
@@ -293,7 +313,7 @@ async def test_a_claim_goes_from_filed_to_returned_with_every_party_told_once(bo
 
 async def test_staff_may_approve_less_but_not_more_than_the_ceiling(bot):
     await join(bot)
-    await bot.send_document(OFFICER, "book.csv", book(overdue="1000000", days="90"))
+    await bot.upload_book(OFFICER, "book.csv", book(overdue="1000000", days="90"))
     await file_claim(bot, loss="100万")
     await bot.press(OFFICER, "提交申请")
     await bot.press(STAFF, "开始审核")
@@ -306,7 +326,7 @@ async def test_staff_may_approve_less_but_not_more_than_the_ceiling(bot):
 
 async def test_a_rejected_claim_carries_its_reason_to_the_bank(bot):
     await join(bot)
-    await bot.send_document(OFFICER, "book.csv", book(overdue="1000000", days="90"))
+    await bot.upload_book(OFFICER, "book.csv", book(overdue="1000000", days="90"))
     await file_claim(bot)
     await bot.press(OFFICER, "提交申请")
     await bot.press(STAFF, "驳回")
@@ -317,7 +337,7 @@ async def test_a_rejected_claim_carries_its_reason_to_the_bank(bot):
 
 async def test_a_second_claim_on_the_same_loan_is_refused(bot):
     await join(bot)
-    await bot.send_document(OFFICER, "book.csv", book(overdue="1000000", days="90"))
+    await bot.upload_book(OFFICER, "book.csv", book(overdue="1000000", days="90"))
     await file_claim(bot)
     await bot.press(OFFICER, "提交申请")
     assert "已有未结的补偿申请" in bot.texts(await file_claim(bot))
@@ -346,7 +366,7 @@ async def test_the_fund_pause_level_through_the_job(bot, paid_fen, paused):
 async def test_a_paused_fund_refuses_claims_until_staff_resume(bot):
     await join(bot)
     await _paid(bot, 600_000_000, code="9144030071526726XG")
-    await bot.send_document(OFFICER, "book.csv", book(overdue="1000000", days="90"))
+    await bot.upload_book(OFFICER, "book.csv", book(overdue="1000000", days="90"))
     assert "第十九条" in bot.texts(await file_claim(bot))
     mark = len(bot.fake.calls)
     await bot.send(STAFF, "/fund_resume")
@@ -360,11 +380,11 @@ async def test_a_paused_fund_refuses_claims_until_staff_resume(bot):
 async def test_loans_issued_after_a_suspension_cannot_be_claimed(bot):
     await join(bot)
     today = shanghai_today()
-    await bot.send_document(OFFICER, "book.csv", book(overdue="800000", days="90"))
+    await bot.upload_book(OFFICER, "book.csv", book(overdue="800000", days="90"))
     await bot.press(STAFF, "同意中止")
     extra = [row("NEW", bank=BANK, principal="100000", overdue_days="90", issued_on=today.isoformat(),
                   due_on=today.isoformat())]
-    await bot.send_document(OFFICER, "book.csv", book(overdue="800000", days="90", extra=extra))
+    await bot.upload_book(OFFICER, "book.csv", book(overdue="800000", days="90", extra=extra))
     refused = bot.texts(await file_claim(bot, "NEW", "5万"))
     assert "不在补偿范围" in refused and "第十二条" in refused and today.isoformat() in refused
     assert "请确认补偿申请" in bot.texts(await file_claim(bot, "OD1", "5万"))
@@ -373,7 +393,7 @@ async def test_loans_issued_after_a_suspension_cannot_be_claimed(bot):
 @pytest.mark.parametrize(("days_before", "reminded"), [(8, False), (7, True), (1, True), (0, True)])
 async def test_recovery_return_reminders_7_and_1_days_before_and_on_the_day(bot, monkeypatch, days_before, reminded):
     await join(bot)
-    await bot.send_document(OFFICER, "book.csv", book(overdue="1000000", days="90"))
+    await bot.upload_book(OFFICER, "book.csv", book(overdue="1000000", days="90"))
     await file_claim(bot, loss="100万")
     await bot.press(OFFICER, "提交申请")
     for button in ("开始审核", "按上限同意", "标记已拨付"):
@@ -392,7 +412,7 @@ async def test_recovery_return_reminders_7_and_1_days_before_and_on_the_day(bot,
 async def test_a_bank_may_withdraw_a_claim_before_approval_only(bot):
     await join(bot)
     await bind_enterprise(bot)
-    await bot.send_document(OFFICER, "book.csv", book(overdue="1000000", days="90"))
+    await bot.upload_book(OFFICER, "book.csv", book(overdue="1000000", days="90"))
     await file_claim(bot)
     await bot.press(OFFICER, "提交申请")
     [claim] = await bot.services.store.claims.for_bank(1)
@@ -539,7 +559,7 @@ async def test_a_pause_by_decision_is_confirmed_before_anyone_is_told_and_announ
     assert "三局会商纪要" in notice["text"] and "按合作协议的约定履行风险分担责任（第十九条）" in notice["text"]
     again = bot.texts(await bot.send(STAFF, "/fund_pause"))
     assert "已经处于暂停状态" in again and len(bot.fake.sent_since(mark, OFFICER)) == 1
-    await bot.send_document(OFFICER, "book.csv", book(overdue="1000000", days="90"))
+    await bot.upload_book(OFFICER, "book.csv", book(overdue="1000000", days="90"))
     assert "第十九条" in bot.texts(await file_claim(bot))
 
 
@@ -564,7 +584,7 @@ async def test_a_loan_without_an_insurer_is_shared_by_the_fund_and_the_bank(bot)
 
 async def test_a_press_answered_too_late_still_does_what_was_pressed(bot):
     await join(bot)
-    await bot.send_document(OFFICER, "book.csv", book(overdue="1000000", days="90"))
+    await bot.upload_book(OFFICER, "book.csv", book(overdue="1000000", days="90"))
     await file_claim(bot)
     bot.fake.fail("answerCallbackQuery", 400, "Bad Request: query is too old and response timeout expired or query "
                                              "ID is invalid")
@@ -663,7 +683,7 @@ async def test_every_role_times_every_command_and_staff_button_leaks_nothing(bot
 
 async def test_an_officer_revoked_in_the_middle_of_a_claim_files_nothing(bot):
     await join(bot)
-    await bot.send_document(OFFICER, "book.csv", book(overdue="1000000", days="90"))
+    await bot.upload_book(OFFICER, "book.csv", book(overdue="1000000", days="90"))
     assert "请确认补偿申请" in bot.texts(await file_claim(bot))
     await bot.send(STAFF, f"/officers {BANK}")
     await bot.press(STAFF, "撤销")

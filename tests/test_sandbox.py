@@ -51,8 +51,9 @@ def test_the_demo_bank_starts_below_the_warning_line(sandbox):
 def test_bank_upload_crossing_5_percent_brings_the_warning(sandbox):
     rows = [row(f"B{i}", bank="示例银行", principal="1000000") for i in range(19)]
     rows.append(row("B19", bank="示例银行", principal="1000000", overdue_days="20"))
-    replies = sandbox.upload(OFFICER, "book.csv", csv_bytes(rows))
-    text = sandbox.texts(replies)
+    preview = sandbox.texts(sandbox.upload(OFFICER, "book.csv", csv_bytes(rows)))
+    assert "尚未导入" in preview and "占比5%" in preview and "已导入" not in preview
+    text = sandbox.texts(sandbox.press(OFFICER, "确认替换台账"))
     assert "已导入" in text and "【预警】" in text
     assert "【预警】" in sandbox.texts(sandbox.replies(STAFF))
 

@@ -59,6 +59,17 @@ class Answer(Button):
 
 
 @dataclass(frozen=True)
+class BookUpload(Button):
+    """An uploaded loan book waiting for its officer: ``replace`` it (downloaded again by its Telegram file id)
+    or discard it."""
+
+    file_id: str
+    filename: str
+    program_id: str
+    replace: bool
+
+
+@dataclass(frozen=True)
 class LoanChoice(Button):
     loan_id: str
 

@@ -111,17 +111,23 @@ def _record(loan: LoanRow) -> LoanRecord:
     )
 
 
+async def validated_loans(data: bytes, filename: str, *, report_date: date,
+                          only_bank: str | None = None) -> list[LoanRow]:
+    """The file's loans, every row validated (`LoanBookError` otherwise). Parsing and validation run in a worker
+    thread, so a large file does not hold up everyone else's replies."""
+    try:
+        return await asyncio.wait_for(asyncio.to_thread(read_loan_book, data, filename, report_date=report_date,
+                                                        only_bank=only_bank), timeout=PARSE_SECONDS)
+    except TimeoutError:
+        raise LoanBookError([RowError(0, None, "too_slow", str(PARSE_SECONDS))]) from None
+
+
 async def import_loan_book(store: Store, pack: PolicyPack, data: bytes, filename: str, *, report_date: date,
                            actor: str, only_bank: str | None = None) -> ImportSummary:
     """Validate the whole file, then replace each bank's snapshot for ``report_date`` in one transaction.
-    Raises `LoanBookError` (nothing written) if any row is bad. Parsing and validation run in a worker thread,
-    so a large file does not hold up everyone else's replies."""
+    Raises `LoanBookError` (nothing written) if any row is bad."""
     program = require_program(pack)
-    try:
-        loans = await asyncio.wait_for(asyncio.to_thread(read_loan_book, data, filename, report_date=report_date,
-                                                         only_bank=only_bank), timeout=PARSE_SECONDS)
-    except TimeoutError:
-        raise LoanBookError([RowError(0, None, "too_slow", str(PARSE_SECONDS))]) from None
+    loans = await validated_loans(data, filename, report_date=report_date, only_bank=only_bank)
     await store.programs.ensure([pack.id])
     await store.loans.replace_snapshot(pack.id, report_date.isoformat(), [_record(x) for x in loans], actor)
     return ImportSummary(report_date, summarise_books(program, loans))

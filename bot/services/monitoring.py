@@ -7,15 +7,15 @@ open requests live in the store, so neither a second run nor a restart sends any
 from dataclasses import dataclass
 from datetime import date
 
-from bot.rules.money import from_fen, to_fen
+from bot.rules.money import ZERO, from_fen, to_fen
 from bot.rules.claims import END_STATES, return_is_late
-from bot.rules.monitoring import BankBook, bank_exposure, level_change
+from bot.rules.monitoring import BankBook, bank_exposure, level_change, summarise_books
 from bot.rules.policy import PolicyPack
 from bot.services import ledger
 from bot.services.buttons import SuspensionDecision
 from bot.services.container import Services
 from bot.services.notify import Notification, queue_in, to_all
-from bot.services.loan_import import ImportSummary, import_loan_book
+from bot.services.loan_import import ImportSummary, import_loan_book, validated_loans
 from bot.store.banks import Bank
 from bot.store.claims import Claim
 from bot.store.loans import BankTotals, LoanRecord
@@ -270,6 +270,25 @@ async def run_monitoring(services: Services, today: date) -> list[Notification]:
         notes += await check_fund(services, pack)
         notes += await recovery_reminders(services, pack, today)
     return notes
+
+
+@dataclass(frozen=True)
+class BookPreview:
+    """What an upload would change for the bank: its book now (None when it has none) and the uploaded one."""
+
+    report_date: date
+    before: BankBook | None
+    after: BankBook
+
+
+async def preview_book(services: Services, pack: PolicyPack, bank: Bank, data: bytes, filename: str,
+                       today: date) -> BookPreview:
+    """An officer's upload validated whole and summed up against the bank's current book, nothing written
+    (`LoanBookError` when a row is bad): loans, principal and the 第十二条 ratio, before → after."""
+    loans = await validated_loans(data, filename, report_date=today, only_bank=bank.name)
+    [after] = summarise_books(pack.program, loans) or [BankBook(bank.name, 0, 0, bank_exposure(pack.program, ZERO, ZERO))]
+    before = {t.bank_id: book for t, book in await bank_books(services, pack)}.get(bank.id)
+    return BookPreview(today, before, after)
 
 
 async def import_and_check(services: Services, pack: PolicyPack, bank: Bank, data: bytes, filename: str,
