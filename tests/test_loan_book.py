@@ -37,7 +37,7 @@ def test_optional_columns_are_read():
 
 
 def test_every_bad_row_is_listed_with_its_row_number():
-    data = csv_bytes([row("L1"), row("L2", principal="abc"), row("L3", issued_on="2025/01/10"),
+    data = csv_bytes([row("L1"), row("L2", principal="abc"), row("L3", issued_on="2025/13/10"),
                       row("L1", overdue_days="-1")])
     with pytest.raises(LoanBookError) as info:
         read_loan_book(data, "book.csv")
@@ -159,3 +159,27 @@ async def test_a_book_that_takes_too_long_to_read_is_refused(tmp_path, monkeypat
                                            actor="test")
     assert refused.value.errors[0].code == "too_slow"
     await store.close()
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("2025-08-25", date(2025, 8, 25)), ("2025/8/25", date(2025, 8, 25)), ("2025.8.25", date(2025, 8, 25)),
+    ("2025年8月25日", date(2025, 8, 25)), ("20250825", date(2025, 8, 25)),
+    ("2025/2/30", None), ("25/8/2025", None), ("2025-13-01", None), ("明天", None),
+])
+def test_dates_are_read_in_the_forms_spreadsheets_write(text, expected):
+    from bot.rules.loan_book import _date
+    assert _date(text) == expected
+
+
+def test_a_banks_export_with_chinese_headers_and_slashed_dates_is_read():
+    header = ["贷款编号", "贷款银行", "统一社会信用代码", "企业名称", "本金（元）", "发放日期", "到期日", "逾期天数"]
+    cells = ["L1", "示例银行", "91350100M000100Y43", "示例科技有限公司", "1,000,000", "2025/8/25", "2026/8/24", "0"]
+    [loan] = parse_loan_book(header, [cells])
+    assert (loan.loan_id, loan.principal, loan.issued_on) == ("L1", D("1000000"), date(2025, 8, 25))
+
+
+def test_a_header_neither_in_the_format_nor_an_alias_is_still_refused():
+    header = ["贷款编号", "贷款银行", "统一社会信用代码", "企业名称", "本金", "发放日期", "到期日", "逾期天数", "客户经理"]
+    with pytest.raises(LoanBookError) as refused:
+        parse_loan_book(header, [])
+    assert [(e.column, e.code) for e in refused.value.errors] == [("客户经理", "unknown_column")]

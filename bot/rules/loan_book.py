@@ -1,8 +1,13 @@
 """The loan book format of design.md, validated row by row (the same for chat upload, CLI import and
 ``monitor``): ``loan_id,bank,credit_code,enterprise,principal,issued_on,due_on,overdue_days`` plus the
 optional ``ip_type,insurer,ip_pledged_principal,outstanding``. A file with any bad row is refused whole.
+
+Banks' own exports are read too: Chinese column headers through `HEADER_ALIASES` (贷款编号, 发放日期, 本金（元）…)
+and dates as spreadsheets write them (2025/8/25, 2025.8.25, 2025年8月25日, 20250825).
 """
 
+import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -13,6 +18,24 @@ from bot.rules.credit_code import check_credit_code
 
 REQUIRED = ("loan_id", "bank", "credit_code", "enterprise", "principal", "issued_on", "due_on", "overdue_days")
 OPTIONAL = ("ip_type", "insurer", "ip_pledged_principal", "outstanding")
+#: The Chinese headers banks' exports use, each read as the column of the format it names.
+HEADER_ALIASES = {
+    "贷款编号": "loan_id", "借据号": "loan_id", "借据编号": "loan_id", "贷款号": "loan_id",
+    "银行": "bank", "贷款银行": "bank", "合作银行": "bank", "放款银行": "bank", "银行名称": "bank",
+    "统一社会信用代码": "credit_code", "信用代码": "credit_code", "社会信用代码": "credit_code",
+    "企业名称": "enterprise", "企业": "enterprise", "借款人": "enterprise", "借款企业": "enterprise",
+    "本金": "principal", "贷款本金": "principal", "贷款金额": "principal", "放款金额": "principal", "发放金额": "principal",
+    "发放日": "issued_on", "发放日期": "issued_on", "放款日": "issued_on", "放款日期": "issued_on", "起贷日": "issued_on",
+    "到期日": "due_on", "到期日期": "due_on", "贷款到期日": "due_on",
+    "逾期天数": "overdue_days", "逾期日数": "overdue_days",
+    "知识产权类型": "ip_type", "质押物类型": "ip_type", "质押类型": "ip_type",
+    "保险机构": "insurer", "担保机构": "insurer", "保险（担保）机构": "insurer", "合作保险机构": "insurer",
+    "知识产权质押部分本金": "ip_pledged_principal", "质押部分本金": "ip_pledged_principal",
+    "知识产权质押本金": "ip_pledged_principal",
+    "贷款余额": "outstanding", "余额": "outstanding", "未还本金": "outstanding",
+}
+_UNIT = re.compile(r"[(（][^)）]*[)）]$")
+_DATE_FORMS = (re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$"), re.compile(r"^(\d{4})(\d{2})(\d{2})$"))
 IP_TYPES = {
     "patent": "patent", "专利": "patent", "专利权": "patent",
     "trademark": "trademark", "商标": "trademark", "商标权": "trademark", "商标专用权": "trademark",
@@ -54,8 +77,19 @@ class LoanBookError(ValueError):
         self.errors = list(errors)
 
 
+def column_name(header: str) -> str:
+    """The format's name for a header cell: itself, or the column its Chinese alias names, a unit in brackets
+    and full-width forms aside (「本金（元）」 → principal)."""
+    name = unicodedata.normalize("NFKC", header.strip().lstrip("\ufeff")).strip()
+    bare = _UNIT.sub("", name).strip()
+    for candidate in (name, bare, name.replace("(", "（").replace(")", "）")):
+        if candidate in HEADER_ALIASES:
+            return HEADER_ALIASES[candidate]
+    return bare.lower() if bare.lower() in REQUIRED + OPTIONAL else name
+
+
 def check_header(header: Sequence[str]) -> list[RowError]:
-    names = [h.strip().lstrip("\ufeff") for h in header]
+    names = [column_name(h) for h in header]
     errors = [RowError(1, name, "missing_column") for name in REQUIRED if name not in names]
     errors += [RowError(1, name, "unknown_column") for name in names if name not in REQUIRED + OPTIONAL]
     errors += [RowError(1, name, "duplicate_column") for i, name in enumerate(names) if name in names[:i]]
@@ -71,10 +105,16 @@ def _ip_type(text: str) -> str | None:
 
 
 def _date(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
+    """ISO dates, and the forms spreadsheets and bank systems write (2025/8/25, 2025.8.25, 2025年8月25日,
+    20250825)."""
+    for form in _DATE_FORMS:
+        found = form.match(text.strip())
+        if found:
+            try:
+                return date(*(int(part) for part in found.groups()))
+            except ValueError:
+                return None
+    return None
 
 
 def parse_row(number: int, record: dict[str, str]) -> tuple[LoanRow | None, list[RowError]]:
@@ -153,7 +193,7 @@ def parse_loan_book(header: Sequence[str], rows: Iterable[Sequence[str]], *, rep
     errors = check_header(header)
     if errors:
         raise LoanBookError(errors)
-    names = [h.strip().lstrip("\ufeff") for h in header]
+    names = [column_name(h) for h in header]
     loans: list[LoanRow] = []
     seen: dict[tuple[str, str], int] = {}
     count = 0
