@@ -14,6 +14,7 @@ from bot.rules.loan_book import LoanBookError
 from bot.services import claims_workflow
 from bot.services.claims_workflow import ClaimRefused
 from bot.services.loan_import import SUPPORTED_SUFFIXES
+from bot.services.loan_template import loan_book_template
 from bot.services.monitoring import bank_status, import_and_check, preview_book
 from bot.services.officers import PAYLOAD_PREFIX, officer_bank, redeem_invite
 from bot.telegram_limits import MAX_DOWNLOAD
@@ -128,6 +129,16 @@ async def _rejected(update: Update, context: BotContext, exc: LoanBookError) -> 
     if len(exc.errors) > ERRORS_IN_MESSAGE:
         full = context.t("loan_book_rejected", errors=exc.errors, limit=len(exc.errors))
         await update.effective_chat.send_document(io.BytesIO(full.encode("utf-8")), filename="errors.txt")
+
+
+async def template(update: Update, context: BotContext) -> None:
+    """``/template``: the loan book template (.xlsx) with the header row, an example row and notes per column."""
+    bank = await _officer_bank(update, context)
+    if bank is None:
+        return
+    data = loan_book_template(context.locale, bank.name)
+    await update.effective_chat.send_document(io.BytesIO(data), filename=context.line("bank", "template_filename"),
+                                              caption=context.line("loan_template", "sent"))
 
 
 async def status(update: Update, context: BotContext) -> None:
@@ -342,6 +353,7 @@ def handlers() -> list:
             reprompt=reprompt,
         ),
         CommandHandler("status", status),
+        CommandHandler("template", template),
         CommandHandler("recovery", recovery),
         CommandHandler("withdraw", withdraw),
         MessageHandler(filters.Document.ALL, upload),

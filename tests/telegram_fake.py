@@ -143,8 +143,10 @@ class FakeTelegram(StubTelegram):
         return True
 
     def add_file(self, file_id: str, name: str, data: bytes) -> None:
-        """A file a user uploaded, as Telegram would serve it to the bot."""
-        self.files[file_id] = (f"documents/{file_id}/{name}", data)
+        """A file a user uploaded, as Telegram would serve it to the bot (its path ASCII, as Telegram's are,
+        whatever the file's own name)."""
+        suffix = name.rsplit(".", 1)[-1] if "." in name else "bin"
+        self.files[file_id] = (f"documents/{file_id}.{suffix}", data)
 
     # What tests look at -------------------------------------------------------------------------
 

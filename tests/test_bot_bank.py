@@ -691,3 +691,26 @@ async def test_an_officer_revoked_in_the_middle_of_a_claim_files_nothing(bot):
     sent = await bot.press(OFFICER, "提交申请")
     assert "只供合作银行的客户经理使用" in bot.texts(sent)
     assert await bot.services.store.claims.all_for_program("cq-jiangbei-2024") == []
+
+
+async def test_template_comes_as_an_xlsx_that_uploads_as_it_is(bot):
+    import io
+
+    from openpyxl import load_workbook
+
+    from bot.services.loan_template import loan_book_template
+    await join(bot)
+    await bot.send(OFFICER, "/template")
+    [sent] = bot.calls("sendDocument")
+    assert sent.params["caption"].startswith("台账模板")
+    workbook = load_workbook(io.BytesIO(loan_book_template("zh", BANK)))
+    book, notes = workbook.worksheets
+    assert [c.value for c in book[1]][:8] == ["loan_id", "bank", "credit_code", "enterprise", "principal",
+                                              "issued_on", "due_on", "overdue_days"]
+    assert [c.value for c in book[2]][1] == BANK
+    assert any("发放日期" in str(c.value) for c in notes["D"])
+    assert "已导入" in bot.texts(await bot.upload_book(OFFICER, "模板.xlsx", loan_book_template("zh", BANK)))
+
+
+async def test_template_is_for_officers_only(bot):
+    assert "客户经理" in bot.texts(await bot.send(ENTERPRISE, "/template"))
