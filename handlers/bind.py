@@ -5,9 +5,12 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 
 from bot.rules.credit_code import check_credit_code
-from bot.services.onboarding import bind_enterprise, chat_locale, decide_binding, enterprise_by_id, identify
+from bot.services.onboarding import (
+    bind_enterprise, chat_locale, decide_binding, enterprise_by_id, identify, officer_may_confirm,
+    officers_who_can_confirm,
+)
 from bot.services.notify import Notification, to_all
-from bot.services.buttons import BindingDecision, Step, is_button
+from bot.services.buttons import BankBindingDecision, BindingDecision, Step, is_button
 from bot.telegram_adapter.common import CANCEL, answer_query, close_keyboard, conversation, send
 from bot.telegram_adapter.context import BotContext, keyboard
 from bot.telegram_adapter.menu import set_chat_menu
@@ -78,34 +81,52 @@ async def name_received(update: Update, context: BotContext) -> int:
     result = await bind_enterprise(context.services, chat.id, check_credit_code(state["code"]), name,
                                    actor=f"user:{update.effective_user.id}")
     enterprise = result.enterprise
-    if result.status == "bound":
-        text = context.line("bind", "bound", name=enterprise.name, code=enterprise.credit_code)
-        if state.get("org_warning"):
-            text += "\n" + context.line("bind", "org_warning")
-        await send(update, text)
-        await set_chat_menu(context.bot, chat.id, "enterprise", context.locale)
-    elif result.status == "already_bound":
+    if result.status == "already_bound":
         await send(update, context.line("bind", "already_bound", name=enterprise.name))
-    else:
-        await send(update, context.line("bind", "pending", name=enterprise.name, status=result.status))
-        await push(context.bot, context.services, _staff_request(context, enterprise, chat.id, result.status, name))
+        return ConversationHandler.END
+    officers = await officers_who_can_confirm(context.services, enterprise)
+    text = context.line("bind", "pending", name=name, code=enterprise.credit_code, bank_can_confirm=bool(officers))
+    if state.get("org_warning"):
+        text += "\n" + context.line("bind", "org_warning")
+    await send(update, text)
+    await push(context.bot, context.services,
+               _confirmation_requests(context, enterprise, chat.id, result.status, name, officers))
     return ConversationHandler.END
 
 
-def _staff_request(context: BotContext, enterprise, chat_id: int, status: str, given_name: str) -> list[Notification]:
+def _confirmation_requests(context: BotContext, enterprise, chat_id: int, status: str, given_name: str,
+                           officers: list[int]) -> list[Notification]:
+    """Staff are asked with the reason a request is doubtful; the lending banks' officers with the name given."""
     params = {"name": enterprise.name, "code": enterprise.credit_code, "chat_id": chat_id, "status": status,
               "given_name": given_name}
-    buttons = ((("btn_approve", BindingDecision(True, enterprise.id, chat_id)),
-                ("btn_reject", BindingDecision(False, enterprise.id, chat_id))),)
-    return to_all(context.services.settings.staff_ids, "bind", "staff_notice", params, buttons)
+    staff_buttons = ((("btn_approve", BindingDecision(True, enterprise.id, chat_id)),
+                      ("btn_reject", BindingDecision(False, enterprise.id, chat_id))),)
+    bank_buttons = ((("btn_approve", BankBindingDecision(True, enterprise.id, chat_id)),
+                     ("btn_reject", BankBindingDecision(False, enterprise.id, chat_id))),)
+    return (to_all(context.services.settings.staff_ids, "bind", "staff_notice", params, staff_buttons)
+            + to_all(officers, "bind", "bank_notice", params, bank_buttons))
 
 
 async def staff_decides(update: Update, context: BotContext) -> None:
-    """A staff member confirms or refuses a pending binding (nobody else may)."""
+    """A staff member confirms or refuses a pending binding."""
     await answer_query(update)
     if not context.services.is_staff(update.effective_user.id):
         await send(update, context.line("common", "staff_only"))
         return
+    await _decided(update, context)
+
+
+async def bank_decides(update: Update, context: BotContext) -> None:
+    """An officer of a bank that lent to the enterprise confirms or refuses a pending binding."""
+    await answer_query(update)
+    enterprise = await enterprise_by_id(context.services, update.callback_query.data.enterprise_id)
+    if enterprise is None or not await officer_may_confirm(context.services, update.effective_chat.id, enterprise):
+        await send(update, context.line("bind", "not_your_borrower"))
+        return
+    await _decided(update, context)
+
+
+async def _decided(update: Update, context: BotContext) -> None:
     decision = update.callback_query.data
     approve, enterprise_id, chat_id = decision.approve, decision.enterprise_id, decision.chat_id
     if not await decide_binding(context.services, enterprise_id, chat_id, approve, actor=f"user:{update.effective_user.id}"):
@@ -138,4 +159,5 @@ def handlers() -> list:
             reprompt=reprompt,
         ),
         CallbackQueryHandler(staff_decides, pattern=BindingDecision),
+        CallbackQueryHandler(bank_decides, pattern=BankBindingDecision),
     ]

@@ -37,9 +37,13 @@ async def join(bot, user=OFFICER, bank=BANK):
 
 
 async def bind_enterprise(bot):
+    """The enterprise binds and staff confirm it."""
+    await bot.send(STAFF, "/start")
     await bot.send(ENTERPRISE, "/bind")
     await bot.send(ENTERPRISE, CODE)
     await bot.send(ENTERPRISE, "示例科技有限公司")
+    message, data = bot.fake.last_with_button(STAFF, "确认绑定")
+    await bot.press_data(STAFF, message, data)
 
 
 def count(sent, marker):

@@ -10,6 +10,7 @@ from bot.store.claims import NewClaim
 from tests.bot_harness import STAFF, BotHarness
 
 USER = 1001
+OFFICER = 2001
 CODE = "91350100M000100Y43"
 ALL_OK = ["是", "企业（公司", "专利权", "是", "否", "技术研发", "否", "否"]
 
@@ -59,14 +60,38 @@ async def test_unknown_command_and_sticker_get_a_hint(bot):
     assert "文字" in bot.texts(await bot.send_sticker(USER))
 
 
-async def test_binding_with_a_valid_code_and_name(bot):
+async def test_binding_with_a_valid_code_and_name_waits_for_confirmation(bot):
+    await bot.send(STAFF, "/start")
     assert "18位" in bot.texts(await bot.send(USER, "/bind"))
     assert "企业全称" in bot.texts(await bot.send(USER, " 91350100m000100y43 "))
     text = bot.texts(await bot.send(USER, "示例科技有限公司"))
-    assert "绑定成功" in text and CODE in text
+    assert "需要" in text and "确认" in text and CODE in text
+    assert await bot.services.store.enterprises.of_chat(USER) is None
+    await bot.press(STAFF, "确认绑定")
+    assert "绑定已确认" in bot.texts(bot.fake.sent_since(0, USER)[-1:])
     enterprise = await bot.services.store.enterprises.of_chat(USER)
     assert enterprise.credit_code == CODE
     assert "/claims" in bot.texts(await bot.send(USER, "/start"))
+
+
+async def test_a_stranger_with_a_code_from_a_loan_book_sees_nothing_until_the_lending_bank_confirms(bot):
+    from tests.loan_books import csv_bytes, row
+    await bot.send(OFFICER, "/start " + await bot.invite(STAFF, "示例银行"))
+    await bot.upload_book(OFFICER, "book.csv", csv_bytes([row("L1", principal="1000000", overdue_days="90")]))
+    await bot.services.store.enterprises.register(CODE, "示例科技有限公司", "test", code_checked=True)
+    await bot.send(USER, "/bind")
+    await bot.send(USER, CODE)
+    mark = len(bot.fake.calls)
+    text = bot.texts(await bot.send(USER, "示例科技有限公司"))
+    assert "贷款银行的客户经理" in text
+    assert "/bind" in bot.texts(await bot.send(USER, "/claims"))
+    [to_bank] = bot.fake.sent_since(mark, OFFICER)
+    assert CODE in to_bank["text"] and "示例科技有限公司" in to_bank["text"]
+    message, data = bot.fake.last_with_button(OFFICER, "确认绑定")
+    assert "只有向该企业发放贷款的银行" in bot.texts(await bot.press_data(2002, {**message, "chat": {
+        "id": 2002, "type": "private"}}, data))
+    await bot.press(OFFICER, "确认绑定")
+    assert (await bot.services.store.enterprises.of_chat(USER)).credit_code == CODE
 
 
 @pytest.mark.parametrize(("code", "says"), [("123", "不是18位"), ("91350100M000100O43", "不会使用的字符")])
@@ -82,22 +107,26 @@ async def test_a_code_failing_its_check_character_goes_to_staff(bot):
     assert "校验码不符合" in bot.texts(await bot.send(USER, "91350100M0001TGQXM"))
     await bot.press(USER, "提交人工核实")
     mark = len(bot.fake.calls)
-    assert "已提交工作人员确认" in bot.texts(await bot.send(USER, "早期试点有限公司"))
+    assert "资金管理人确认" in bot.texts(await bot.send(USER, "早期试点有限公司"))
     [notice] = bot.fake.sent_since(mark, STAFF)
     assert "91350100M0001TGQXM" in notice["text"]
     assert await bot.services.store.enterprises.of_chat(USER) is None
     sent = await bot.press(STAFF, "确认绑定")
     assert "已确认" in bot.texts(sent)
-    assert "工作人员已确认" in bot.texts(bot.fake.sent_since(0, USER)[-1:])
+    assert "绑定已确认" in bot.texts(bot.fake.sent_since(0, USER)[-1:])
     assert (await bot.services.store.enterprises.of_chat(USER)).name == "早期试点有限公司"
 
 
 async def test_a_code_bound_to_another_chat_needs_staff_not_a_silent_rebind(bot):
-    for user in (USER, 1002):
-        await bot.send(user, "/bind")
-        await bot.send(user, CODE)
-        text = bot.texts(await bot.send(user, "示例科技有限公司"))
-    assert "已由其他聊天绑定" in text
+    await bot.send(STAFF, "/start")
+    await _bind(bot, USER)
+    mark = len(bot.fake.calls)
+    await bot.send(1002, "/bind")
+    await bot.send(1002, CODE)
+    text = bot.texts(await bot.send(1002, "示例科技有限公司"))
+    assert "已由其他聊天绑定" not in text and "确认" in text
+    [request] = bot.fake.sent_since(mark, STAFF)
+    assert "该企业已绑定其他聊天" in request["text"]
     assert await bot.services.store.enterprises.of_chat(1002) is None
     assert (await bot.services.store.enterprises.of_chat(USER)).credit_code == CODE
 
@@ -110,17 +139,20 @@ async def _bind_registered_enterprise(bot, typed_name):
     return bot.texts(await bot.send(USER, typed_name)), bot.fake.sent_since(mark, STAFF)
 
 
-async def test_a_name_that_differs_from_the_record_is_never_bound_silently(bot):
+async def test_a_name_that_differs_from_the_record_is_never_bound_and_the_record_is_not_revealed(bot):
+    await bot.send(STAFF, "/start")
     text, to_staff = await _bind_registered_enterprise(bot, "示例科技股份有限公司")
-    assert "绑定成功" not in text and "工作人员" in text
+    assert "资金管理人确认" in text and "示例科技有限公司" not in text and "不一致" not in text
     assert await bot.services.store.enterprises.of_chat(USER) is None
     [request] = to_staff
     assert "示例科技股份有限公司" in request["text"] and CODE in request["text"]
 
 
-async def test_the_recorded_name_typed_with_spaces_binds_at_once(bot):
-    text, to_staff = await _bind_registered_enterprise(bot, " 示例科技 有限公司 ")
-    assert "绑定成功" in text and to_staff == []
+async def test_the_recorded_name_typed_with_spaces_is_a_match_for_staff(bot):
+    await bot.send(STAFF, "/start")
+    text, [request] = await _bind_registered_enterprise(bot, " 示例科技 有限公司 ")
+    assert "不一致" not in request["text"] and "名称与登记一致" in request["text"]
+    await bot.press(STAFF, "确认绑定")
     assert (await bot.services.store.enterprises.of_chat(USER)).credit_code == CODE
 
 
@@ -295,9 +327,12 @@ async def test_estimate_knows_the_fund_is_paused(bot):
 # -- claims -------------------------------------------------------------------------------------
 
 async def _bind(bot, user, code=CODE, name="示例科技有限公司"):
+    """Bind and have staff confirm it."""
+    await bot.send(STAFF, "/start")
     await bot.send(user, "/bind")
     await bot.send(user, code)
     await bot.send(user, name)
+    await bot.press(STAFF, "确认绑定")
 
 
 async def _file(bot, loan_id, code=CODE, enterprise="示例科技有限公司"):

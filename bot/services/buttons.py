@@ -129,6 +129,15 @@ class BindingDecision(StaffButton):
 
 
 @dataclass(frozen=True)
+class BankBindingDecision(Button):
+    """An officer of a bank that lent to the enterprise confirms or refuses a chat's binding to it."""
+
+    approve: bool
+    enterprise_id: int
+    chat_id: int
+
+
+@dataclass(frozen=True)
 class BroadcastStep(StaffButton):
     """Composing or stopping a broadcast: ``audience``, ``value``, ``no_document``, ``send``, ``stop``."""
 

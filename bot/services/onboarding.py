@@ -1,7 +1,9 @@
 """Who a chat is (staff, bank officer, enterprise) and binding a chat to its enterprise.
 
-A code already bound to another chat, a name that differs from the one on record, or a code whose check
-character fails (some real early pilot codes do) is never bound silently: it waits for staff.
+A credit code and a name prove nothing (a bank's loan book is full of both), so no binding is active until
+someone who knows the enterprise confirms it: staff, or an officer of a bank that lent to it. Until then the
+chat sees no claim data and learns nothing about the record. Staff are also told why a request is doubtful:
+the code is bound to another chat, the name differs from the one on record, or the check character fails.
 """
 
 from dataclasses import dataclass
@@ -12,7 +14,8 @@ from bot.services.container import Services
 from bot.store.banks import Bank
 from bot.store.enterprises import Enterprise
 
-BindStatus = Literal["bound", "already_bound", "pending_other_chat", "pending_name_mismatch", "pending_check_digit"]
+BindStatus = Literal["already_bound", "pending_confirmation", "pending_other_chat", "pending_name_mismatch",
+                     "pending_check_digit"]
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ async def bind_enterprise(services: Services, chat_id: int, check: CreditCodeChe
     enterprise = await store.enterprises.by_code(check.code)
     if enterprise is None:
         enterprise = await store.enterprises.register(check.code, name.strip(), actor, code_checked=check.valid)
-        status: BindStatus = "bound" if check.valid else "pending_check_digit"
+        status: BindStatus = "pending_confirmation" if check.valid else "pending_check_digit"
     elif await store.enterprises.binding_status(enterprise.id, chat_id) == "active":
         return BindResult("already_bound", enterprise)
     elif not _same_name(enterprise.name, name):
@@ -69,9 +72,21 @@ async def bind_enterprise(services: Services, chat_id: int, check: CreditCodeChe
     elif not enterprise.code_checked:
         status = "pending_check_digit"
     else:
-        status = "bound"
-    await store.enterprises.bind_chat(enterprise.id, chat_id, "active" if status == "bound" else "pending", actor)
+        status = "pending_confirmation"
+    await store.enterprises.bind_chat(enterprise.id, chat_id, "pending", actor)
     return BindResult(status, enterprise)
+
+
+async def officers_who_can_confirm(services: Services, enterprise: Enterprise) -> list[int]:
+    """The officers of every bank that lent to the enterprise: they know their borrower."""
+    store = services.store
+    return [chat for bank_id in await store.loans.banks_lending_to(enterprise.credit_code)
+            for chat in await store.banks.officers(bank_id)]
+
+
+async def officer_may_confirm(services: Services, chat_id: int, enterprise: Enterprise) -> bool:
+    bank = await services.store.banks.bank_of_officer(chat_id)
+    return bank is not None and bank.id in await services.store.loans.banks_lending_to(enterprise.credit_code)
 
 
 async def decide_binding(services: Services, enterprise_id: int, chat_id: int, approve: bool, actor: str) -> bool:

@@ -100,6 +100,12 @@ class Loans:
             (program_id, bank_id, loan_id))
         return LoanRecord(row["bank"], *(row[c] for c in _COLUMNS)) if row else None
 
+    async def banks_lending_to(self, credit_code: str) -> list[int]:
+        """The banks whose books hold a loan to this enterprise (the ones that can vouch for it)."""
+        rows = await self.db.fetchall("SELECT DISTINCT bank_id FROM loans WHERE credit_code = ? ORDER BY bank_id",
+                                      (credit_code,))
+        return [r["bank_id"] for r in rows]
+
     async def latest_of_bank(self, program_id: str, bank_id: int) -> list[LoanRecord]:
         rows = await self.db.fetchall(
             """
