@@ -50,7 +50,9 @@ async def test_a_broadcast_reaches_each_enterprise_once_by_name(bot):
     texts = {int(c.params["chat_id"]): c.params["text"] for c in bot.calls("sendMessage")}
     assert texts[50_001] == "企业1您好，政策有更新。"
     assert "送达3" in bot.texts(bot.fake.sent_since(0, STAFF))
-    assert "#1" in bot.texts(await bot.send(STAFF, "/broadcasts"))
+    listing = bot.texts(await bot.send(STAFF, "/broadcasts"))
+    assert "#1" in listing and "全部企业：已完成" in listing
+    assert "enterprises" not in listing and "T" not in listing.split("#1 ")[1][:16]
 
 
 @pytest.mark.parametrize(("text", "says"), [("{{ phone }}", "不认识的占位符"), ("{{ name ", "格式有误")])
