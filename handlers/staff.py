@@ -263,7 +263,9 @@ async def amount_typed(update: Update, context: BotContext) -> int:
 @staff_only
 async def reason_typed(update: Update, context: BotContext) -> int:
     state = context.user_data.pop(KEY)
-    await _act(update, context, state["claim_no"], "reject", note=update.message.text.strip())
+    reason = update.message.text.strip()
+    if await _act(update, context, state["claim_no"], "reject", note=reason):
+        await send(update, context.line("staff", "rejected_done", claim_no=state["claim_no"], reason=reason))
     return ConversationHandler.END
 
 

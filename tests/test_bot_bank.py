@@ -328,7 +328,7 @@ async def test_staff_may_approve_less_but_not_more_than_the_ceiling(bot):
     assert claim.approved_fen == 20_000_000
 
 
-async def test_a_rejected_claim_carries_its_reason_to_the_bank(bot):
+async def test_a_rejected_claim_carries_its_reason_to_the_bank_and_staff_are_told_it_is_done(bot):
     await join(bot)
     await bot.upload_book(OFFICER, "book.csv", book(overdue="1000000", days="90"))
     await file_claim(bot)
@@ -337,6 +337,7 @@ async def test_a_rejected_claim_carries_its_reason_to_the_bank(bot):
     mark = len(bot.fake.calls)
     await bot.send(STAFF, "材料不全")
     assert "材料不全" in bot.texts(bot.fake.sent_since(mark, OFFICER))
+    assert "已驳回补偿申请" in bot.texts(bot.fake.sent_since(mark, STAFF))
 
 
 async def test_a_second_claim_on_the_same_loan_is_refused(bot):
