@@ -53,8 +53,6 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+(?:\.\d+)?")
 _SENTENCE = re.compile(r"[^。；;\n]+[。；;]?")
 _EN_SENTENCE = re.compile(r"[^.;]+(?:\.(?!\d)|;|$)")
-_ASKS_FOR_FIGURE = ("多少", "几", "比例", "比率", "上限", "最多", "最高", "多久", "多大", "how much", "how many",
-                    "what percentage", "ratio", "max", "cap", "limit", "how big", "how long", "within how")
 
 
 def _data(name: str):
@@ -80,6 +78,7 @@ _DOCUMENT_NAMES = {str(name): pack_id for pack_id, names in _data("documents.yam
 _PLACES_WITHOUT_A_DOCUMENT = [str(place) for place in _WORDS["places_without_a_document"]]
 _IP_TYPE_WORDS = {str(w).lower() for w in _WORDS["ip_type_words"]}
 _COVERAGE_WORDS = {str(w).lower() for w in _WORDS["coverage_words"]}
+_ASKS_FOR_FIGURE = [str(w).lower() for w in _WORDS["asks_for_figure"]]
 #: Dictionary frequency for the documents' and users' own words, so 中山风补 is cut 中山/风补, not 中/山风/补.
 _DOMAIN_WORD_FREQ = 100_000
 for _word in [*_DOMAIN_WORDS, *_SYNONYMS, *_DOCUMENT_NAMES]:
@@ -231,11 +230,6 @@ def query_groups(question: str) -> list[tuple[str, ...]]:
     return _groups(tokens(question), _SYNONYMS, tokens)
 
 
-def query_tokens(question: str) -> list[str]:
-    """The question's tokens plus the policy words their synonyms stand for."""
-    return [t for group in query_groups(question) for t in group]
-
-
 def english_query_groups(question: str) -> list[tuple[str, ...]]:
     groups = _groups(_english_words(question), _SYNONYMS_EN, english_tokens)
     return [tuple(dict.fromkeys(_STEMMER.stemWords(list(g)))) for g in groups]
@@ -251,7 +245,6 @@ class Answer:
     #: The sentence of the article (or of its English summary, for an English question) that answers.
     direct: str = ""
     title_en: str | None = None
-    summary_en: str | None = None
 
 
 @dataclass(frozen=True)
@@ -438,4 +431,4 @@ class PolicyQA:
                                                else sentences(article.text, tokens))
         direct = direct_sentence(self._sentences[entry, english], words, asks_figure) or article.text
         return Answer(pack.id, article.ref, article.title, article.text, round(score, 4), direct,
-                      article.title_en, article.summary_en)
+                      article.title_en)
