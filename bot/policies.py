@@ -7,6 +7,9 @@ from pydantic import ValidationError
 
 from bot.rules.policy import PolicyPack
 
+#: libyaml's safe loader when PyYAML was built with it (ten times faster on the packs), else the pure-Python one.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 DEFAULT_POLICY_DIR = Path(__file__).resolve().parent.parent / "policy_texts"
 
 
@@ -25,7 +28,7 @@ def _describe(error: ValidationError) -> str:
 def load_pack(path: Path) -> PolicyPack:
     """Read and validate one pack; the pack's ``id`` must equal the file's stem."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyLoadError(f"{path}: cannot read: {exc}") from None
     except yaml.YAMLError as exc:

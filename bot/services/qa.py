@@ -25,6 +25,7 @@ import yaml
 from pypinyin import lazy_pinyin
 from rank_bm25 import BM25Okapi
 
+from bot.policies import SAFE_LOADER
 from bot.rules.policy import Article, PolicyPack
 
 jieba.setLogLevel(logging.WARNING)
@@ -56,7 +57,7 @@ _EN_SENTENCE = re.compile(r"[^.;]+(?:\.(?!\d)|;|$)")
 
 
 def _data(name: str):
-    return yaml.safe_load(resources.files("bot.services").joinpath(name).read_text(encoding="utf-8"))
+    return yaml.load(resources.files("bot.services").joinpath(name).read_text(encoding="utf-8"), Loader=SAFE_LOADER)
 
 
 def _expansions(data: dict[str, list[str]]) -> dict[str, set[str]]:
