@@ -97,17 +97,19 @@ async def pending_suspensions(services: Services, pack: PolicyPack, staff_chat: 
     return notes
 
 
-async def bank_books(services: Services, pack: PolicyPack) -> list[tuple[BankTotals, BankBook]]:
-    """Every bank's latest snapshot summed up with its 第十二条 ratio and level."""
+async def bank_books(services: Services, pack: PolicyPack,
+                     bank_id: int | None = None) -> list[tuple[BankTotals, BankBook]]:
+    """Every bank's (or one bank's) latest snapshot summed up with its 第十二条 ratio and level."""
     program = pack.program
     return [(t, BankBook(t.bank, t.loans, t.overdue_loans,
                          bank_exposure(program, from_fen(t.issued_fen), from_fen(t.overdue_fen))))
-            for t in await services.store.loans.bank_totals(pack.id, program.bank_monitoring.overdue_days.value)]
+            for t in await services.store.loans.bank_totals(pack.id, program.bank_monitoring.overdue_days.value,
+                                                            bank_id)]
 
 
 async def bank_totals(services: Services, pack: PolicyPack, bank_id: int) -> BankTotals | None:
     threshold = pack.program.bank_monitoring.overdue_days.value
-    return next((t for t in await services.store.loans.bank_totals(pack.id, threshold) if t.bank_id == bank_id), None)
+    return next(iter(await services.store.loans.bank_totals(pack.id, threshold, bank_id)), None)
 
 
 @dataclass(frozen=True)
@@ -124,8 +126,7 @@ class BankStatus:
 
 async def bank_status(services: Services, pack: PolicyPack, bank_id: int) -> BankStatus:
     store = services.store
-    books = {t.bank_id: (t, book) for t, book in await bank_books(services, pack)}
-    totals, book = books.get(bank_id, (None, None))
+    totals, book = next(iter(await bank_books(services, pack, bank_id)), (None, None))
     threshold = pack.program.bank_monitoring.overdue_days.value
     loans = sorted((loan for loan in await store.loans.latest_of_bank(pack.id, bank_id) if loan.overdue_days >= threshold),
                    key=lambda loan: -loan.overdue_days)
@@ -287,7 +288,7 @@ async def preview_book(services: Services, pack: PolicyPack, bank: Bank, data: b
     (`LoanBookError` when a row is bad): loans, principal and the 第十二条 ratio, before → after."""
     loans = await validated_loans(data, filename, report_date=today, only_bank=bank.name)
     [after] = summarise_books(pack.program, loans) or [BankBook(bank.name, 0, 0, bank_exposure(pack.program, ZERO, ZERO))]
-    before = {t.bank_id: book for t, book in await bank_books(services, pack)}.get(bank.id)
+    before = next((book for _, book in await bank_books(services, pack, bank.id)), None)
     return BookPreview(today, before, after)
 
 

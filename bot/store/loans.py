@@ -68,26 +68,30 @@ class Loans:
                                           "principal_fen": sum(r.principal_fen for r in rows)})
         return {name: len(rows) for name, rows in by_bank.items()}
 
-    async def bank_totals(self, program_id: str, overdue_from_days: int) -> list[BankTotals]:
-        """Per bank, its latest snapshot's issued principal and the principal overdue ``overdue_from_days``
-        days or more (the rules supply the threshold)."""
+    async def bank_totals(self, program_id: str, overdue_from_days: int, bank_id: int | None = None) -> list[BankTotals]:
+        """Per bank (or just ``bank_id``), its latest snapshot's issued principal and the principal overdue
+        ``overdue_from_days`` days or more (the rules supply the threshold).
+
+        Each bank's latest report date is one index lookup, and only that snapshot's rows are summed, so the
+        query reads each current loan once and older snapshots not at all."""
         rows = await self.db.fetchall(
             """
             WITH latest AS (
-                SELECT bank_id, MAX(report_date) AS report_date FROM loans WHERE program_id = ? GROUP BY bank_id
+                SELECT b.id AS bank_id, b.name AS bank,
+                       (SELECT MAX(report_date) FROM loans WHERE program_id = :program AND bank_id = b.id) AS report_date
+                FROM banks b WHERE :bank IS NULL OR b.id = :bank
             )
-            SELECT b.id AS bank_id, b.name AS bank, l.report_date, COUNT(*) AS loans,
+            SELECT latest.bank_id, latest.bank, latest.report_date, COUNT(*) AS loans,
                    SUM(l.principal_fen) AS issued_fen,
-                   SUM(CASE WHEN l.overdue_days >= ? THEN l.principal_fen ELSE 0 END) AS overdue_fen,
-                   SUM(l.overdue_days >= ?) AS overdue_loans
-            FROM loans l
-            JOIN latest ON latest.bank_id = l.bank_id AND latest.report_date = l.report_date
-            JOIN banks b ON b.id = l.bank_id
-            WHERE l.program_id = ?
-            GROUP BY b.id, b.name, l.report_date
-            ORDER BY b.name
+                   SUM(CASE WHEN l.overdue_days >= :days THEN l.principal_fen ELSE 0 END) AS overdue_fen,
+                   SUM(l.overdue_days >= :days) AS overdue_loans
+            FROM latest
+            CROSS JOIN loans l
+                ON l.program_id = :program AND l.bank_id = latest.bank_id AND l.report_date = latest.report_date
+            GROUP BY latest.bank_id
+            ORDER BY latest.bank
             """,
-            (program_id, overdue_from_days, overdue_from_days, program_id),
+            {"program": program_id, "days": overdue_from_days, "bank": bank_id},
         )
         return [BankTotals(r["bank_id"], r["bank"], r["report_date"], r["loans"], r["issued_fen"], r["overdue_fen"],
                            r["overdue_loans"]) for r in rows]
