@@ -299,7 +299,7 @@ def cmd_ask(ctx: Context, args: argparse.Namespace) -> int:
     if args.program is not None and args.program not in ctx.packs:
         raise CliError("unknown_program", ctx.line("errors", "unknown_program", value=args.program, known=list(ctx.packs)))
     from bot.services.qa import PolicyQA, is_english
-    answers = PolicyQA(ctx.packs, ctx.settings.programs).ask(args.question, program=args.program)
+    answers = PolicyQA(ctx.packs, ctx.settings.programs, ctx.settings.qa_cache_dir).ask(args.question, program=args.program)
     payload = {"answers": [{"policy": a.policy, "article": a.article, "title": a.title, "text": a.text,
                             "score": a.score} for a in answers]}
     locale = "en" if is_english(args.question) else ctx.locale  # answered in the language it was asked in

@@ -29,9 +29,16 @@ class Settings(BaseSettings):
     monitor_at: time = Field(default=time(9, 0), alias="IPBOT_MONITOR_AT")
     policy_dir: Path = Field(default=DEFAULT_POLICY_DIR, alias="IPBOT_POLICY_DIR")
     invite_hours: int = Field(default=72, gt=0, alias="IPBOT_INVITE_HOURS")
+    qa_cache: Path | None = Field(default=None, alias="IPBOT_QA_CACHE_DIR")
 
     _split_programs = field_validator("programs", "staff_ids", mode="before")(_split)
 
     @property
     def db_path(self) -> Path:
         return self.data_dir / "ipbot.sqlite3"
+
+    @property
+    def qa_cache_dir(self) -> Path:
+        """Where the Q&A keeps its dictionary and index between starts (rebuilt when the packs change):
+        ``IPBOT_QA_CACHE_DIR``, by default ``qa/`` in the data directory."""
+        return self.qa_cache or self.data_dir / "qa"

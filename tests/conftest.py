@@ -1,3 +1,5 @@
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -6,6 +8,10 @@ from bot.policies import load_pack, load_packs
 from bot.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+#: Every test's data directory shares one Q&A cache (built once per run, not once per test); the tests of the
+#: cache itself pass their own directory. Subprocesses (the CLI, the sandbox) inherit it.
+os.environ.setdefault("IPBOT_QA_CACHE_DIR", str(Path(tempfile.gettempdir()) / "ipbot-tests-qa"))
 
 
 @pytest.fixture(scope="session")

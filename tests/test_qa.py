@@ -21,8 +21,8 @@ def test_the_claim_threshold_question_finds_article_17_first(qa):
 
 
 def test_colloquial_words_find_the_policy_words(qa):
-    assert "逾期" in {t for group in query_groups("企业拖欠贷款") for t in group}
-    assert "补偿" in {t for group in query_groups("最多赔多少") for t in group}
+    assert "逾期" in {t for group in query_groups(qa.segmenter, "企业拖欠贷款") for t in group}
+    assert "补偿" in {t for group in query_groups(qa.segmenter, "最多赔多少") for t in group}
     [first, *_] = qa.ask("企业拖欠贷款两个月了，银行能申请赔付吗")
     assert first.article == "第十七条"
 
@@ -82,10 +82,10 @@ def test_an_english_question_is_searched_in_the_english_summaries(qa):
 
 def test_a_pinyin_typo_is_read_as_the_documents_word(qa):
     homophones = Homophones({"逾期", "补偿", "熔断", "白名单"})
-    assert homophones.correct("贷款愈期60天以上补尝怎么申请") == "贷款逾期60天以上补偿怎么申请"
-    assert homophones.correct("中山熔段机制") == "中山熔断机制"
-    assert homophones.correct("深圳白明单") == "深圳白名单"
-    assert homophones.correct("资金管理人是干什么的") == "资金管理人是干什么的"
+    assert homophones.correct("贷款愈期60天以上补尝怎么申请", qa.segmenter) == "贷款逾期60天以上补偿怎么申请"
+    assert homophones.correct("中山熔段机制", qa.segmenter) == "中山熔断机制"
+    assert homophones.correct("深圳白明单", qa.segmenter) == "深圳白名单"
+    assert homophones.correct("资金管理人是干什么的", qa.segmenter) == "资金管理人是干什么的"
     [first, *_] = qa.ask("贷款愈期多久可以申请补尝")
     assert first.article == "第十七条"
 

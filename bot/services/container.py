@@ -47,4 +47,4 @@ async def open_services(settings: Settings, *, exclusive: bool = False) -> Servi
             raise PolicyLoadError(f"IPBOT_PROGRAMS: {program_id!r} is not a program pack in {settings.policy_dir}")
     store = await Store.open(settings.db_path)
     await store.programs.ensure(settings.programs)
-    return Services(settings, store, packs, PolicyQA(packs, settings.programs), lock)
+    return Services(settings, store, packs, PolicyQA(packs, settings.programs, settings.qa_cache_dir), lock)

@@ -7,28 +7,32 @@ another document's; it is declined ("the documents don't cover this") when the b
 of what was asked. Both thresholds are chosen on the dev split of ``bench/qa/questions.yaml`` and reported on
 its test split (``bench/qa_eval.py``).
 
-One engine serves the chat (free text and ``/ask``) and ``ipbot ask``.
+One engine serves the chat (free text and ``/ask``) and ``ipbot ask``. What it builds from the packs (the
+segmentation dictionary, both indexes, the sounds of the documents' words) is kept in a cache directory (the
+data directory's ``qa/`` in the bot) and read back by the next start, until the packs, the word lists or this
+code change; so a cold ``ipbot ask`` costs about what loading jieba's own dictionary does.
 """
 
-import logging
+import hashlib
+import json
+import pickle
 import re
+import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from importlib import resources
+from pathlib import Path
 
-import cn2an
 import jieba
 import numpy as np
 import opencc
 import snowballstemmer
 import yaml
-from pypinyin import lazy_pinyin
-from rank_bm25 import BM25Okapi
 
 from bot.policies import SAFE_LOADER
 from bot.rules.policy import Article, PolicyPack
-
-jieba.setLogLevel(logging.WARNING)
+from bot.services import segmenter as segmenter_module
+from bot.services.segmenter import Segmenter, build_dictionary, write_atomically
 
 #: Below this BM25 score of the best article a Chinese question is declined, unless the article holds (nearly)
 #: every one of its two or more words: 「补偿比例是多少」 scores low (common words) but is all there.
@@ -50,14 +54,25 @@ _STOPWORDS = set("的 了 吗 呢 吧 啊 是 有 在 和 与 及 或 我 我们
                  "多少 几 要 会 能 可以 请问 一下 一个 就 都 也 还 被 对 把 给 让 时 时候 后 之后 以后 吗？".split())
 _PUNCT = re.compile(r"^[\s\W_]+$", re.UNICODE)
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
+_CJK_FIRST, _CJK_LAST = 0x4E00, 0x9FFF
+_CJK = re.compile(f"[{chr(_CJK_FIRST)}-{chr(_CJK_LAST)}]")
 _LATIN_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+(?:\.\d+)?")
 _SENTENCE = re.compile(r"[^。；;\n]+[。；;]?")
 _EN_SENTENCE = re.compile(r"[^.;]+(?:\.(?!\d)|;|$)")
 
 
+#: The word lists the engine reads questions with, in ``bot/services/``.
+_DATA_FILES = ("qa_words.yaml", "synonyms.yaml", "synonyms_en.yaml", "documents.yaml")
+#: Where the built index is kept when the caller names no directory (tests, benches).
+DEFAULT_CACHE_DIR = Path(tempfile.gettempdir()) / "ipbot-qa"
+
+
+def _data_bytes(name: str) -> bytes:
+    return resources.files("bot.services").joinpath(name).read_bytes()
+
+
 def _data(name: str):
-    return yaml.load(resources.files("bot.services").joinpath(name).read_text(encoding="utf-8"), Loader=SAFE_LOADER)
+    return yaml.load(_data_bytes(name).decode("utf-8"), Loader=SAFE_LOADER)
 
 
 def _expansions(data: dict[str, list[str]]) -> dict[str, set[str]]:
@@ -80,11 +95,8 @@ _PLACES_WITHOUT_A_DOCUMENT = [str(place) for place in _WORDS["places_without_a_d
 _IP_TYPE_WORDS = {str(w).lower() for w in _WORDS["ip_type_words"]}
 _COVERAGE_WORDS = {str(w).lower() for w in _WORDS["coverage_words"]}
 _ASKS_FOR_FIGURE = [str(w).lower() for w in _WORDS["asks_for_figure"]]
-#: Dictionary frequency for the documents' and users' own words, so 中山风补 is cut 中山/风补, not 中/山风/补.
-_DOMAIN_WORD_FREQ = 100_000
-for _word in [*_DOMAIN_WORDS, *_SYNONYMS, *_DOCUMENT_NAMES]:
-    if _CJK.search(_word):
-        jieba.add_word(_word, freq=_DOMAIN_WORD_FREQ)
+#: The documents' and users' own words, each a word of the dictionary (so 中山风补 is cut 中山/风补).
+_DICTIONARY_WORDS = sorted({w for w in [*_DOMAIN_WORDS, *_SYNONYMS, *_DOCUMENT_NAMES] if _CJK.search(w)})
 _T2S = opencc.OpenCC("t2s")
 _STEMMER = snowballstemmer.stemmer("english")
 _WAN = re.compile(r"(\d+(?:\.\d+)?)\s*[wW](?![a-zA-Z])")
@@ -95,6 +107,8 @@ _CN_PERCENT = re.compile(f"百分之([{_CN_DIGITS}]+)")
 
 
 def _arabic(numeral: str) -> str:
+    import cn2an  # compiles its patterns on import: only questions with Chinese numerals pay for it
+
     try:
         value = cn2an.cn2an(numeral, "smart")
     except ValueError:
@@ -154,28 +168,31 @@ class Homophones:
     that is no word but sounds like one of the documents' words is read as that word."""
 
     def __init__(self, vocabulary: set[str]):
+        from pypinyin import lazy_pinyin  # only to build: the sounds are kept with the index
+
         self._by_sound: dict[str, str] = {}
         for word in sorted(vocabulary):
             if 2 <= len(word) <= 4 and all(_CJK.match(ch) for ch in word):
                 self._by_sound.setdefault(" ".join(lazy_pinyin(word)), word)
+        self._sound_of = {ch: lazy_pinyin(ch)[0] for ch in map(chr, range(_CJK_FIRST, _CJK_LAST + 1))}
 
-    def correct(self, question: str) -> str:
+    def correct(self, question: str, segmenter: Segmenter) -> str:
         """The question with each run of loose characters (what the dictionary could not join into words) read
         as the documents' words it sounds like."""
         out, loose = [], []
-        for piece in [*jieba.cut(question, HMM=False), None]:
+        for piece in [*segmenter.cut(question), None]:
             if piece is not None and len(piece) == 1 and _CJK.match(piece):
                 loose.append(piece)
                 continue
             if loose:
-                out.append(self._correct_run("".join(loose)))
+                out.append(self._correct_run("".join(loose)) if len(loose) > 1 else loose[0])
                 loose = []
             if piece is not None:
                 out.append(piece)
         return "".join(out)
 
     def _correct_run(self, run: str) -> str:
-        sounds = lazy_pinyin(list(run))
+        sounds = [self._sound_of[ch] for ch in run]
         out, i = [], 0
         while i < len(run):
             for length in (4, 3, 2):
@@ -190,16 +207,16 @@ class Homophones:
         return "".join(out)
 
 
-def tokens(text: str) -> list[str]:
+def tokens(segmenter: Segmenter, text: str) -> list[str]:
     """Chinese search-mode segmentation without punctuation and stop words; Latin letters lower-cased."""
-    return [t.lower() for t in jieba.cut_for_search(text, HMM=False)
+    return [t.lower() for t in segmenter.cut_for_search(text)
             if not _PUNCT.match(t) and t.lower() not in _STOPWORDS]
 
 
-def phrases(text: str) -> list[str]:
+def phrases(segmenter: Segmenter, text: str) -> list[str]:
     """Each two neighbouring words joined (补偿+比例 → 补偿比例): an article that has the question's words side by
     side outranks one that has them apart."""
-    words = list(jieba.cut(text, HMM=False))
+    words = segmenter.cut(text)
     return [a + b for a, b in zip(words, words[1:])
             if _CJK.match(a) and _CJK.match(b) and a not in _STOPWORDS and b not in _STOPWORDS]
 
@@ -225,10 +242,10 @@ def _groups(words: list[str], synonyms: dict[str, set[str]], tokenize) -> list[t
     return groups
 
 
-def query_groups(question: str) -> list[tuple[str, ...]]:
+def query_groups(segmenter: Segmenter, question: str) -> list[tuple[str, ...]]:
     """A Chinese question's word groups: each word of the question (precise segmentation) with its parts and the
     policy words its synonyms stand for."""
-    return _groups(tokens(question), _SYNONYMS, tokens)
+    return _groups(tokens(segmenter, question), _SYNONYMS, lambda text: tokens(segmenter, text))
 
 
 def english_query_groups(question: str) -> list[tuple[str, ...]]:
@@ -270,15 +287,17 @@ class _Index:
     """BM25 over one language's article texts, with what it needs to judge how much of a question a text covers."""
 
     def __init__(self, documents: list[list[str]]):
-        self.bm25 = BM25Okapi(documents)
-        self.vocabulary = [set(doc) for doc in documents]
-        self._rows = {token: row for row, token in enumerate(self.bm25.idf)}
-        self._weights = self._term_weights()
+        from rank_bm25 import BM25Okapi  # only to build: the built index is read back from the cache
 
-    def _term_weights(self) -> np.ndarray:
+        bm25 = BM25Okapi(documents)
+        self.idf: dict[str, float] = bm25.idf
+        self.vocabulary = [set(doc) for doc in documents]
+        self._rows = {token: row for row, token in enumerate(bm25.idf)}
+        self._weights = self._term_weights(bm25)
+
+    def _term_weights(self, bm25) -> np.ndarray:
         """Each term's BM25 contribution to each document, computed once (Okapi, as rank_bm25 scores it), so a
         question of any length is scored with one sum over its terms' rows."""
-        bm25 = self.bm25
         weights = np.zeros((len(self._rows), bm25.corpus_size))
         norms = [bm25.k1 * (1 - bm25.b + bm25.b * length / bm25.avgdl) for length in bm25.doc_len]
         for doc, (freqs, norm) in enumerate(zip(bm25.doc_freqs, norms)):
@@ -289,11 +308,11 @@ class _Index:
     def scores(self, query: list[str]) -> np.ndarray:
         """The BM25 score of every document for the query's terms (each counted once; unknown terms add 0)."""
         rows = [self._rows[t] for t in dict.fromkeys(query) if t in self._rows]
-        return self._weights[rows].sum(axis=0) if rows else np.zeros(self.bm25.corpus_size)
+        return self._weights[rows].sum(axis=0) if rows else np.zeros(self._weights.shape[1])
 
     def weight(self, group: tuple[str, ...]) -> float:
         """How much a question word matters: its IDF, or `UNKNOWN_WORD_WEIGHT` for a word no article uses."""
-        known = [self.bm25.idf[t] for t in group if t in self.bm25.idf]
+        known = [self.idf[t] for t in group if t in self.idf]
         return max(max(known), 0.1) if known else UNKNOWN_WORD_WEIGHT
 
     def coverage(self, groups: list[tuple[str, ...]], doc: int) -> float:
@@ -338,18 +357,64 @@ def direct_sentence(candidates: list[tuple[str, frozenset[str]]], words: set[str
     return best
 
 
+@dataclass
+class _Built:
+    """What the engine builds from the packs, kept in the cache directory."""
+
+    chinese: _Index
+    english: _Index
+    homophones: Homophones
+
+
+def _fingerprint(chinese: list[str], english: list[str]) -> str:
+    """Names what the cache was built from: the searched texts, the word lists, jieba and this code."""
+    digest = hashlib.sha256()
+    for part in (Path(__file__).read_bytes(), Path(segmenter_module.__file__).read_bytes(),
+                 *map(_data_bytes, _DATA_FILES), jieba.__version__.encode(),
+                 json.dumps([chinese, english], ensure_ascii=False).encode("utf-8")):
+        digest.update(hashlib.sha256(part).digest())
+    return digest.hexdigest()[:16]
+
+
+def _build(segmenter: Segmenter, chinese: list[str], english: list[str]) -> _Built:
+    index = _Index([tokens(segmenter, text) + phrases(segmenter, text) for text in chinese])
+    return _Built(index, _Index([english_tokens(text) for text in english]), Homophones(set(index.idf)))
+
+
+def _open_cached(cache_dir: Path, chinese: list[str], english: list[str]) -> tuple[Segmenter, _Built]:
+    """The segmenter and the built index for these texts: read from ``cache_dir`` when it holds them (for the
+    same fingerprint), built and written there otherwise; older builds in the directory are removed."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    fingerprint = _fingerprint(chinese, english)
+    dictionary, built_file = cache_dir / f"qa-{fingerprint}", cache_dir / f"qa-{fingerprint}.index"
+    try:
+        segmenter = Segmenter(dictionary)
+    except (OSError, ValueError, RuntimeError):  # not built yet, or half a file (marisa raises RuntimeError)
+        build_dictionary(dictionary, _DICTIONARY_WORDS)
+        segmenter = Segmenter(dictionary)
+    try:
+        built = pickle.loads(built_file.read_bytes())
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+        built = _build(segmenter, chinese, english)
+        write_atomically(built_file, pickle.dumps(built, protocol=pickle.HIGHEST_PROTOCOL))
+    for stale in cache_dir.glob("qa-*"):
+        if not stale.name.startswith(f"qa-{fingerprint}."):
+            stale.unlink(missing_ok=True)
+    return segmenter, built
+
+
 class PolicyQA:
-    def __init__(self, packs: dict[str, PolicyPack], programs: list[str] | tuple[str, ...] = ()):
+    def __init__(self, packs: dict[str, PolicyPack], programs: list[str] | tuple[str, ...] = (),
+                 cache_dir: Path | None = None):
         self._entries: list[tuple[PolicyPack, Article]] = [(p, a) for p in packs.values() for a in p.articles]
         self._pack_ids = set(packs)
         self._packs = packs
         self._programs = [p for p in programs if p in packs]
         chinese = [f"{a.title} {a.title} {a.chapter or ''} {a.text} {' '.join(a.asks)}" for _, a in self._entries]
-        self._chinese = _Index([tokens(text) + phrases(text) for text in chinese])
-        self._homophones = Homophones(set(self._chinese.bm25.idf))
+        english = [f"{a.title_en or ''} {a.title_en or ''} {a.summary_en or ''}" for _, a in self._entries]
+        self.segmenter, built = _open_cached(cache_dir or DEFAULT_CACHE_DIR, chinese, english)
+        self._chinese, self._english, self._homophones = built.chinese, built.english, built.homophones
         self._sentences: dict[tuple[int, bool], list[tuple[str, frozenset[str]]]] = {}
-        self._english = _Index([english_tokens(f"{a.title_en or ''} {a.title_en or ''} {a.summary_en or ''}")
-                                for _, a in self._entries])
 
     def ask(self, question: str, program: str | None = None, limit: int = 5) -> list[Answer]:
         """The best-matching articles, best first; empty when the documents don't cover the question."""
@@ -370,12 +435,12 @@ class PolicyQA:
             index, groups = self._english, english_query_groups(question)
             min_score, min_coverage = MIN_SCORE_EN, MIN_COVERAGE_EN
         else:
-            question = self._homophones.correct(question)
-            index, groups = self._chinese, query_groups(question)
+            question = self._homophones.correct(question, self.segmenter)
+            index, groups = self._chinese, query_groups(self.segmenter, question)
             min_score, min_coverage = MIN_SCORE, MIN_COVERAGE
         query = list(dict.fromkeys(t for g in groups for t in g))
         if not english:
-            query += phrases(question)  # they rank; how much of the question is covered counts words alone
+            query += phrases(self.segmenter, question)  # they rank; how much of the question is covered counts words alone
         if not query:
             return Reply(english=english)
         scores = index.scores(query)
@@ -429,7 +494,7 @@ class PolicyQA:
         english = english and bool(article.summary_en)
         if (entry, english) not in self._sentences:
             self._sentences[entry, english] = (sentences(article.summary_en, english_tokens, _EN_SENTENCE) if english
-                                               else sentences(article.text, tokens))
+                                               else sentences(article.text, lambda text: tokens(self.segmenter, text)))
         direct = direct_sentence(self._sentences[entry, english], words, asks_figure) or article.text
         return Answer(pack.id, article.ref, article.title, article.text, round(score, 4), direct,
                       article.title_en)

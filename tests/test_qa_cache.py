@@ -1,0 +1,62 @@
+"""The Q&A's segmentation dictionary and index: exactly jieba's cuts, built once into the cache directory and
+read back by the next start, rebuilt when what they were built from changes or the files are damaged."""
+
+import jieba
+import pytest
+
+from bench.qa_eval import load_questions
+from bot.services import qa as qa_module
+from bot.services.qa import PolicyQA
+from bot.services.segmenter import DOMAIN_WORD_FREQ
+
+
+@pytest.fixture(scope="module")
+def jiebas_own():
+    """jieba with its own dictionary and the domain words added, as the Q&A used it before the trie."""
+    tokenizer = jieba.Tokenizer()
+    for word in qa_module._DICTIONARY_WORDS:
+        tokenizer.add_word(word, freq=DOMAIN_WORD_FREQ)
+    return tokenizer
+
+
+def test_the_trie_cuts_every_text_exactly_as_jieba_with_its_own_dictionary(packs, jiebas_own, tmp_path):
+    segmenter = PolicyQA(packs, cache_dir=tmp_path).segmenter
+    texts = [a.text for p in packs.values() for a in p.articles]
+    texts += [q["q"] for q in load_questions("dev") + load_questions("test")]
+    for text in texts:
+        assert segmenter.cut(text) == list(jiebas_own.cut(text, HMM=False)), text
+        assert segmenter.cut_for_search(text) == list(jiebas_own.cut_for_search(text, HMM=False)), text
+
+
+def _cache_files(directory):
+    return {path.name: path.stat().st_mtime_ns for path in directory.glob("qa-*")}
+
+
+def test_the_index_is_built_once_and_read_back_by_the_next_start(packs, tmp_path):
+    first = PolicyQA(packs, ["cq-jiangbei-2024"], cache_dir=tmp_path)
+    built = _cache_files(tmp_path)
+    assert {name.rsplit(".", 1)[-1] for name in built} == {"trie", "freq", "index"}
+    second = PolicyQA(packs, ["cq-jiangbei-2024"], cache_dir=tmp_path)
+    assert _cache_files(tmp_path) == built
+    question = "贷款逾期多少天银行可以申请补偿"
+    assert second.ask(question) == first.ask(question)
+
+
+def test_a_changed_article_rebuilds_the_index_and_removes_the_old_one(packs, tmp_path):
+    PolicyQA(packs, cache_dir=tmp_path)
+    old = set(_cache_files(tmp_path))
+    pack = packs["cq-jiangbei-2024"]
+    article = pack.articles[0].model_copy(update={"text": pack.articles[0].text + "本条另规定：蓝鲸保护计划。"})
+    changed = {**packs, pack.id: pack.model_copy(update={"articles": [article, *pack.articles[1:]]})}
+    qa = PolicyQA(changed, cache_dir=tmp_path)
+    assert set(_cache_files(tmp_path)).isdisjoint(old)
+    [first, *_] = qa.ask("蓝鲸保护计划")
+    assert (first.policy, first.article) == (pack.id, article.ref)
+
+
+def test_damaged_cache_files_are_rebuilt(packs, tmp_path):
+    PolicyQA(packs, cache_dir=tmp_path)
+    for path in tmp_path.glob("qa-*"):
+        path.write_bytes(b"\x00half a file")
+    [first, *_] = PolicyQA(packs, cache_dir=tmp_path).ask("贷款逾期多少天银行可以申请补偿")
+    assert first.article == "第十七条"
