@@ -32,32 +32,6 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def _serve_echo(port: int, data_dir: Path) -> None:
-    from aiohttp import web
-    from telegram import Update
-    from telegram.ext import ApplicationBuilder, MessageHandler, filters
-
-    from bot.app import SANDBOX_TOKEN
-    from bot.sandbox.server import Sandbox, create_app
-
-    sandbox = Sandbox(SANDBOX_TOKEN, data_dir / "files", flood_control=False)
-    runner = web.AppRunner(create_app(sandbox), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    base = f"http://127.0.0.1:{port}"
-    app = ApplicationBuilder().token(SANDBOX_TOKEN).base_url(f"{base}/bot").base_file_url(f"{base}/file/bot").build()
-
-    async def echo(update, context):
-        await update.message.reply_text(update.message.text)
-
-    app.add_handler(MessageHandler(filters.TEXT, echo))
-    await app.initialize()
-    await app.updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=10, poll_interval=0)
-    await app.start()
-    print(f"ready {base}", flush=True)
-    await asyncio.Event().wait()
-
-
 def _start(kind: str, data_dir: Path, rate_limit: bool) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, "IPBOT_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
@@ -65,7 +39,7 @@ def _start(kind: str, data_dir: Path, rate_limit: bool) -> tuple[subprocess.Pope
     if kind == "selfcheck":
         args = [sys.executable, "-m", "bot", "sandbox", "--port", str(port)] + ([] if rate_limit else ["--no-rate-limit"])
     else:
-        args = [sys.executable, __file__, "--serve-echo", str(port)]
+        args = [sys.executable, str(ROOT / "bench" / "echo_bot.py"), str(port)]
     process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
     process.stdout.readline()
     return process, f"http://127.0.0.1:{port}"
@@ -139,11 +113,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--messages", type=int, default=20)
-    parser.add_argument("--serve-echo", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve_echo:
-        asyncio.run(_serve_echo(args.serve_echo, Path(os.environ["IPBOT_DATA_DIR"])))
-        return 0
     results = {"selfcheck": _run("selfcheck", args.users, args.messages),
                "echo": _run("echo", args.users, args.messages),
                "selfcheck paced as for Telegram (a tenth of the users)":

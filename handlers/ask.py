@@ -23,7 +23,7 @@ def _article_button(context: BotContext, locale: str, answer, home: set[str]) ->
 
 
 async def _answer(update: Update, context: BotContext, question: str) -> None:
-    reply = context.services.qa.reply(question)
+    reply = (await context.services.answerer()).reply(question)
     locale = "en" if reply.english else context.locale
     home = set(context.services.settings.programs)
     if reply.greeting:

@@ -24,9 +24,11 @@ class BotHarness:
         self.app = None
         self.fake = None
 
-    async def start(self) -> "BotHarness":
+    async def start(self, wait_for_qa: bool = True) -> "BotHarness":
         self.fake = self.fake or FakeTelegram()
         services = await open_services(self.settings)
+        if wait_for_qa:
+            await services.answerer()  # a test's first question never waits for a first start's index build
         self.app = build_application(self.settings, services=services, request=self.fake, rate_limiter=False)
         await self.app.initialize()
         await self.app.post_init(self.app)

@@ -6,8 +6,11 @@ import pytest
 
 from bench.qa_eval import load_questions
 from bot.services import qa as qa_module
-from bot.services.qa import PolicyQA
+from bot.services.qa import PolicyQA, cache_is_built
 from bot.services.segmenter import DOMAIN_WORD_FREQ
+from tests.bot_harness import BotHarness
+
+USER = 4242
 
 
 @pytest.fixture(scope="module")
@@ -60,3 +63,18 @@ def test_damaged_cache_files_are_rebuilt(packs, tmp_path):
         path.write_bytes(b"\x00half a file")
     [first, *_] = PolicyQA(packs, cache_dir=tmp_path).ask("贷款逾期多少天银行可以申请补偿")
     assert first.article == "第十七条"
+
+
+async def test_a_first_start_answers_while_another_process_builds_the_qa_index(tmp_path):
+    harness = await BotHarness(tmp_path / "data", IPBOT_QA_CACHE_DIR=tmp_path / "empty-cache").start(wait_for_qa=False)
+    try:
+        services = harness.app.services
+        assert services.qa is None and services.qa_loading is not None
+        [greeting] = await harness.send(USER, "/start")
+        assert "/bind" in greeting["text"]
+        assert not services.qa_loading.done()  # /start did not wait for the index
+        [answer] = await harness.send(USER, "贷款逾期多少天银行可以申请补偿")
+        assert "第十七条" in answer["text"]
+        assert cache_is_built(services.packs, tmp_path / "empty-cache")
+    finally:
+        await harness.stop()

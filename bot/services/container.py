@@ -1,5 +1,8 @@
 """What every entry point needs, built once: settings, the store, the policy packs, the Q&A index."""
 
+import asyncio
+import logging
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -18,8 +21,16 @@ class Services:
     settings: Settings
     store: Store
     packs: dict[str, PolicyPack]
-    qa: "PolicyQA"
+    qa: "PolicyQA | None"
     lock: DataDirLock | None = None
+    #: On a first start (or after the packs changed) the Q&A index is being built in another process.
+    qa_loading: "asyncio.Task[PolicyQA] | None" = None
+
+    async def answerer(self) -> "PolicyQA":
+        """The Q&A, once its index is ready: at once, except in the seconds after a first start."""
+        if self.qa is None and self.qa_loading is not None:
+            self.qa = await asyncio.shield(self.qa_loading)
+        return self.qa
 
     @property
     def programs(self) -> list[PolicyPack]:
@@ -30,15 +41,18 @@ class Services:
         return user_id is not None and user_id in self.settings.staff_ids
 
     async def close(self) -> None:
+        if self.qa_loading is not None and not self.qa_loading.done():
+            self.qa_loading.cancel()
         await self.store.close()
         if self.lock is not None:
             self.lock.release()
 
 
 async def open_services(settings: Settings, *, exclusive: bool = False) -> Services:
-    """Load and check the packs, open the store (migrating it) and build the Q&A index. ``exclusive``: the
-    process that runs the bot takes the data directory's lock first (`DataDirBusy` if another holds it)."""
-    from bot.services.qa import PolicyQA  # jieba's dictionary: loaded by what answers questions, not by every import
+    """Load and check the packs, open the store (migrating it) and open the Q&A index (when it is not built
+    yet, it is built in another process while everything else starts). ``exclusive``: the process that runs the
+    bot takes the data directory's lock first (`DataDirBusy` if another holds it)."""
+    from bot.services.qa import PolicyQA, cache_is_built
 
     lock = DataDirLock(settings.data_dir).acquire() if exclusive else None
     packs = load_packs(settings.policy_dir)
@@ -47,4 +61,23 @@ async def open_services(settings: Settings, *, exclusive: bool = False) -> Servi
             raise PolicyLoadError(f"IPBOT_PROGRAMS: {program_id!r} is not a program pack in {settings.policy_dir}")
     store = await Store.open(settings.db_path)
     await store.programs.ensure(settings.programs)
-    return Services(settings, store, packs, PolicyQA(packs, settings.programs, settings.qa_cache_dir), lock)
+    if cache_is_built(packs, settings.qa_cache_dir):
+        return Services(settings, store, packs, PolicyQA(packs, settings.programs, settings.qa_cache_dir), lock)
+    return Services(settings, store, packs, None, lock, asyncio.create_task(_build_qa_elsewhere(settings, packs)))
+
+
+async def _build_qa_elsewhere(settings: Settings, packs: dict[str, PolicyPack]) -> "PolicyQA":
+    """The Q&A index built by ``python -m bot.services.qa`` and then opened here; if that process fails, it is
+    built here instead (slower to start, same answers)."""
+    from bot.services.qa import PolicyQA
+
+    builder = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.services.qa", str(settings.policy_dir),
+                                                   str(settings.qa_cache_dir))
+    try:
+        status = await builder.wait()
+    except asyncio.CancelledError:
+        builder.kill()
+        raise
+    if status != 0:
+        logging.getLogger(__name__).warning("building the Q&A index in another process failed (%s)", status)
+    return await asyncio.to_thread(PolicyQA, packs, settings.programs, settings.qa_cache_dir)

@@ -9,7 +9,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import PurePath
 
-from openpyxl import load_workbook
 
 from bot.rules.compensation import require_program
 from bot.rules.loan_book import LoanBookError, LoanRow, RowError, parse_loan_book
@@ -60,6 +59,8 @@ def _read_csv(data: bytes) -> list[list[str]]:
 
 
 def _read_xlsx(data: bytes) -> list[list[str]]:
+    from openpyxl import load_workbook  # loaded by the first .xlsx book, not by the bot's start
+
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError):

@@ -3,8 +3,6 @@ and a sheet of notes that says, per column, what to write and which Chinese head
 
 import io
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from bot.rules.loan_book import HEADER_ALIASES, OPTIONAL, REQUIRED
 from bot.texts import TEXTS
@@ -16,6 +14,9 @@ EXAMPLE = {"loan_id": "L2025001", "bank": "示例银行", "credit_code": "913501
 
 
 def loan_book_template(locale: str, bank: str | None = None) -> bytes:
+    from openpyxl import Workbook  # loaded by the first template sent, not by the bot's start
+    from openpyxl.styles import Font
+
     columns = REQUIRED + OPTIONAL
     workbook = Workbook()
     book = workbook.active

@@ -381,12 +381,33 @@ def _build(segmenter: Segmenter, chinese: list[str], english: list[str]) -> _Bui
     return _Built(index, _Index([english_tokens(text) for text in english]), Homophones(set(index.idf)))
 
 
+def _searched_texts(entries: list[tuple[PolicyPack, Article]]) -> tuple[list[str], list[str]]:
+    """Per article, the Chinese text searched (the title weighs twice, users' phrasings included) and the English."""
+    chinese = [f"{a.title} {a.title} {a.chapter or ''} {a.text} {' '.join(a.asks)}" for _, a in entries]
+    english = [f"{a.title_en or ''} {a.title_en or ''} {a.summary_en or ''}" for _, a in entries]
+    return chinese, english
+
+
+def _cache_files(cache_dir: Path, fingerprint: str) -> tuple[Path, Path]:
+    return cache_dir / f"qa-{fingerprint}", cache_dir / f"qa-{fingerprint}.index"
+
+
+def cache_is_built(packs: dict[str, PolicyPack], cache_dir: Path) -> bool:
+    """Whether ``cache_dir`` holds this engine's build for these packs (then `PolicyQA` opens in a blink)."""
+    dictionary, built_file = _cache_files(cache_dir, _fingerprint(*_searched_texts(_entries(packs))))
+    return all(path.exists() for path in (dictionary.with_suffix(".trie"), dictionary.with_suffix(".freq"), built_file))
+
+
+def _entries(packs: dict[str, PolicyPack]) -> list[tuple[PolicyPack, Article]]:
+    return [(p, a) for p in packs.values() for a in p.articles]
+
+
 def _open_cached(cache_dir: Path, chinese: list[str], english: list[str]) -> tuple[Segmenter, _Built]:
     """The segmenter and the built index for these texts: read from ``cache_dir`` when it holds them (for the
     same fingerprint), built and written there otherwise; older builds in the directory are removed."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     fingerprint = _fingerprint(chinese, english)
-    dictionary, built_file = cache_dir / f"qa-{fingerprint}", cache_dir / f"qa-{fingerprint}.index"
+    dictionary, built_file = _cache_files(cache_dir, fingerprint)
     try:
         segmenter = Segmenter(dictionary)
     except (OSError, ValueError, RuntimeError):  # not built yet, or half a file (marisa raises RuntimeError)
@@ -406,13 +427,11 @@ def _open_cached(cache_dir: Path, chinese: list[str], english: list[str]) -> tup
 class PolicyQA:
     def __init__(self, packs: dict[str, PolicyPack], programs: list[str] | tuple[str, ...] = (),
                  cache_dir: Path | None = None):
-        self._entries: list[tuple[PolicyPack, Article]] = [(p, a) for p in packs.values() for a in p.articles]
+        self._entries = _entries(packs)
         self._pack_ids = set(packs)
         self._packs = packs
         self._programs = [p for p in programs if p in packs]
-        chinese = [f"{a.title} {a.title} {a.chapter or ''} {a.text} {' '.join(a.asks)}" for _, a in self._entries]
-        english = [f"{a.title_en or ''} {a.title_en or ''} {a.summary_en or ''}" for _, a in self._entries]
-        self.segmenter, built = _open_cached(cache_dir or DEFAULT_CACHE_DIR, chinese, english)
+        self.segmenter, built = _open_cached(cache_dir or DEFAULT_CACHE_DIR, *_searched_texts(self._entries))
         self._chinese, self._english, self._homophones = built.chinese, built.english, built.homophones
         self._sentences: dict[tuple[int, bool], list[tuple[str, frozenset[str]]]] = {}
 
@@ -498,3 +517,18 @@ class PolicyQA:
         direct = direct_sentence(self._sentences[entry, english], words, asks_figure) or article.text
         return Answer(pack.id, article.ref, article.title, article.text, round(score, 4), direct,
                       article.title_en)
+
+
+def main() -> None:
+    """``python -m bot.services.qa POLICY_DIR CACHE_DIR``: build the cache in a process of its own, so the bot's
+    first start neither waits for it nor keeps what building it loaded (jieba's word list, pypinyin)."""
+    import sys
+
+    from bot.policies import load_packs
+
+    policy_dir, cache_dir = map(Path, sys.argv[1:3])
+    _open_cached(cache_dir, *_searched_texts(_entries(load_packs(policy_dir))))
+
+
+if __name__ == "__main__":
+    main()

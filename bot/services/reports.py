@@ -7,11 +7,6 @@ import io
 from dataclasses import dataclass
 from datetime import date
 
-import matplotlib
-from matplotlib import font_manager
-from matplotlib.figure import Figure
-from openpyxl import Workbook
-
 from bot.rules.money import from_fen
 from bot.rules.monitoring import BankBook
 from bot.rules.policy import PolicyPack
@@ -19,8 +14,6 @@ from bot.services import ledger
 from bot.services.container import Services
 from bot.services.monitoring import bank_books
 from bot.texts import TEXTS
-
-matplotlib.use("Agg")
 
 #: CJK fonts from Debian packages (fonts-wqy-microhei is installed by .ci/run), best first.
 CJK_FONTS = ("WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC")
@@ -41,6 +34,8 @@ class ProgramReport:
 def cjk_font() -> str | None:
     """A CJK font for the chart's labels. matplotlib caches the fonts it found when first run; one installed
     since (as `.ci/run` does) is added from the system's font folders."""
+    from matplotlib import font_manager
+
     available = {f.name for f in font_manager.fontManager.ttflist}
     found = next((name for name in CJK_FONTS if name in available), None)
     if found is None:
@@ -65,7 +60,12 @@ async def gather(services: Services) -> list[ProgramReport]:
 
 
 def chart_png(reports: list[ProgramReport], locale: str, today: date) -> bytes:
-    """One figure per program stacked: bank ratios with the warning and suspension lines; the fund."""
+    """One figure per program stacked: bank ratios with the warning and suspension lines; the fund.
+    matplotlib (some 40 MB) is loaded by the first chart drawn, not by the bot's start."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    matplotlib.use("Agg")
     font = cjk_font()
     rc = {"font.sans-serif": [font, "DejaVu Sans"] if font else ["DejaVu Sans"], "axes.unicode_minus": False}
     line = lambda macro, **kw: TEXTS.line(locale, "report", macro, **kw)  # noqa: E731
@@ -144,6 +144,8 @@ def to_csv(rows: list[dict], columns: tuple[str, ...]) -> bytes:
 
 
 def to_xlsx(sheets: dict[str, tuple[list[dict], tuple[str, ...]]]) -> bytes:
+    from openpyxl import Workbook  # loaded by the first workbook written, not by the bot's start
+
     workbook = Workbook()
     workbook.remove(workbook.active)
     for title, (rows, columns) in sheets.items():
