@@ -1,3 +1,4 @@
+import asyncio
 from datetime import date
 
 import aiosqlite
@@ -211,3 +212,21 @@ async def test_an_older_database_keeps_its_resume_as_a_recorded_decision(tmp_pat
     assert (decision.kind, decision.paid_fen, decision.actor) == ("resume", 620_000_000, "migration")
     assert (await store.claims.get("C1")).reasons == "[]"
     await store.close()
+
+
+async def test_a_long_write_is_invisible_to_other_readers_until_it_commits_and_does_not_block_them(store):
+    writing, reads_done = asyncio.Event(), asyncio.Event()
+
+    async def long_import():
+        async with store.db.transaction() as tx:
+            await store.banks.ensure_in(tx, "半途银行", "test")
+            assert await store.banks.by_name("半途银行") is not None  # the writer sees its own change
+            writing.set()
+            await reads_done.wait()
+
+    writer = asyncio.create_task(long_import())
+    await writing.wait()
+    assert await store.banks.by_name("半途银行") is None
+    reads_done.set()
+    await writer
+    assert await store.banks.by_name("半途银行") is not None

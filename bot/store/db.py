@@ -21,9 +21,24 @@ def migrations() -> list[tuple[int, str]]:
     return sorted(found)
 
 
+async def _connect(path: Path | str) -> aiosqlite.Connection:
+    conn = await aiosqlite.connect(str(path), isolation_level=None)
+    conn.row_factory = aiosqlite.Row
+    await conn.execute("PRAGMA foreign_keys=ON")
+    await conn.execute("PRAGMA busy_timeout=5000")
+    return conn
+
+
 class Database:
-    def __init__(self, conn: aiosqlite.Connection, clock: Callable[[], datetime]):
+    """One connection writes (one transaction at a time); a second one reads what is committed, so a long write
+    (a 100,000-row import) neither shows its half to other users nor makes their reads wait: in WAL mode readers
+    and the writer do not block each other. A task inside its own transaction reads through the writer and sees
+    its own changes."""
+
+    def __init__(self, conn: aiosqlite.Connection, clock: Callable[[], datetime],
+                 reader: aiosqlite.Connection | None = None):
         self.conn = conn
+        self.reader = reader or conn
         self.clock = clock
         self._write_lock = asyncio.Lock()
         self._writer: asyncio.Task | None = None
@@ -32,17 +47,19 @@ class Database:
     async def open(cls, path: Path | str, clock: Callable[[], datetime] = shanghai_now) -> "Database":
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(str(path), isolation_level=None)
-        conn.row_factory = aiosqlite.Row
+        conn = await _connect(path)
         await conn.execute("PRAGMA journal_mode=WAL")
-        await conn.execute("PRAGMA foreign_keys=ON")
         await conn.execute("PRAGMA synchronous=NORMAL")
-        await conn.execute("PRAGMA busy_timeout=5000")
         db = cls(conn, clock)
         await db.upgrade()
+        if str(path) != ":memory:":
+            db.reader = await _connect(path)
+            await db.reader.execute("PRAGMA query_only=ON")
         return db
 
     async def close(self) -> None:
+        if self.reader is not self.conn:
+            await self.reader.close()
         await self.conn.close()
 
     async def version(self) -> int:
@@ -86,10 +103,13 @@ class Database:
             finally:
                 self._writer = None
 
+    def _reading(self) -> aiosqlite.Connection:
+        return self.conn if self._writer is asyncio.current_task() else self.reader
+
     async def fetchall(self, sql: str, params: tuple | dict = ()) -> list[aiosqlite.Row]:
-        async with self.conn.execute(sql, params) as cur:
+        async with self._reading().execute(sql, params) as cur:
             return list(await cur.fetchall())
 
     async def fetchone(self, sql: str, params: tuple | dict = ()) -> aiosqlite.Row | None:
-        async with self.conn.execute(sql, params) as cur:
+        async with self._reading().execute(sql, params) as cur:
             return await cur.fetchone()
