@@ -107,6 +107,15 @@ def _read_file(ctx: Context, path: str) -> bytes:
         raise CliError("file_unreadable", ctx.line("errors", "file_unreadable", path=path)) from None
 
 
+def _readable(ctx: Context, path: str) -> Path:
+    """The path of a file the command will stream (a loan book of any size is never read whole)."""
+    try:
+        with open(path, "rb"):
+            return Path(path)
+    except OSError:
+        raise CliError("file_unreadable", ctx.line("errors", "file_unreadable", path=path)) from None
+
+
 def _emit(ctx: Context, payload: dict, text: str) -> None:
     print(json.dumps(payload, ensure_ascii=False) if ctx.as_json else text)
 
@@ -223,12 +232,12 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
     """Load a loan book into the store, all-or-nothing."""
     pack = _program(ctx, args.program)
     report_date = _date(ctx, args.as_of, "--as-of")
-    data = _read_file(ctx, args.file)
+    path = _readable(ctx, args.file)
 
     from bot.services.loan_import import import_loan_book
 
     async def work(store):
-        return await import_loan_book(store, pack, data, args.file, report_date=report_date, actor="cli:import",
+        return await import_loan_book(store, pack, path, args.file, report_date=report_date, actor="cli:import",
                                       only_bank=args.bank)
 
     try:

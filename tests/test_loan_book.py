@@ -147,12 +147,14 @@ async def test_a_book_that_takes_too_long_to_read_is_refused(tmp_path, monkeypat
     from bot.store import Store
     from tests.loan_books import csv_bytes, row
 
+    read_chunk = loan_import._next_chunk
+
     def slow(*args, **kwargs):
         time_module.sleep(0.3)
-        return []
+        return read_chunk(*args, **kwargs)
 
     monkeypatch.setattr(loan_import, "PARSE_SECONDS", 0.05)
-    monkeypatch.setattr(loan_import, "read_loan_book", slow)
+    monkeypatch.setattr(loan_import, "_next_chunk", slow)
     store = await Store.open(tmp_path / "s.sqlite3")
     with pytest.raises(LoanBookError) as refused:
         await loan_import.import_loan_book(store, jiangbei, csv_bytes([row()]), "b.csv", report_date=date(2026, 1, 1),

@@ -230,3 +230,28 @@ async def test_a_long_write_is_invisible_to_other_readers_until_it_commits_and_d
     reads_done.set()
     await writer
     assert await store.banks.by_name("半途银行") is not None
+
+
+async def test_a_book_longer_than_a_chunk_is_imported_whole(store, jiangbei, monkeypatch):
+    monkeypatch.setattr("bot.services.loan_import.CHUNK_ROWS", 3)
+    book = csv_bytes([row(f"L{i}", bank=f"银行{i % 2}") for i in range(10)])
+    summary = await import_loan_book(store, jiangbei, book, "a.csv", report_date=date(2026, 11, 1), actor="t")
+    assert [(b.bank, b.loans) for b in summary.books] == [("银行0", 5), ("银行1", 5)]
+    assert (await store.db.fetchone("SELECT COUNT(*) FROM loans"))[0] == 10
+
+
+async def test_a_loan_id_repeated_chunks_apart_refuses_the_book_naming_every_bad_row(store, jiangbei, monkeypatch):
+    monkeypatch.setattr("bot.services.loan_import.CHUNK_ROWS", 3)
+    rows = [row(f"L{i}") for i in range(8)] + [row("L1"), row("L9", principal="-1")]
+    with pytest.raises(LoanBookError) as refused:
+        await import_loan_book(store, jiangbei, csv_bytes(rows), "a.csv", report_date=date(2026, 11, 1), actor="t")
+    assert [(e.row, e.code) for e in refused.value.errors] == [(10, "duplicate_loan"), (11, "amount_negative")]
+    assert (await store.db.fetchone("SELECT COUNT(*) FROM loans"))[0] == 0
+
+
+async def test_a_dry_run_sums_the_book_and_writes_nothing(store, jiangbei):
+    summary = await import_loan_book(store, jiangbei, csv_bytes([row("L1"), row("L2", overdue_days="30")]), "a.csv",
+                                     report_date=date(2026, 11, 1), actor="t", dry_run=True)
+    assert [(b.loans, b.overdue_loans) for b in summary.books] == [(2, 1)]
+    assert (await store.db.fetchone("SELECT COUNT(*) FROM loans"))[0] == 0
+    assert await store.banks.all() == []

@@ -30,6 +30,9 @@ class AmountError(ValueError):
         self.raw = raw
 
 
+_PLAIN = re.compile(r"[0-9]{1,16}(?:\.[0-9]{1,2})?")
+
+
 def _normalise(raw: str) -> str:
     text = unicodedata.normalize("NFKC", raw).strip()
     text = text.replace("人民币", "").replace("RMB", "").replace("CNY", "")
@@ -73,14 +76,17 @@ def parse_amount(raw: str, *, allow_zero: bool = False) -> Decimal:
     Negative amounts, zero (unless ``allow_zero``, e.g. "compensation already received this year"),
     more than two decimals of yuan, amounts above `MAX_AMOUNT` and anything unreadable are refused.
     """
-    text = _normalise(raw or "")
-    if not text:
-        raise AmountError("empty", raw)
-    if text.startswith(("-", "负", "−")):
-        raise AmountError("negative", raw)
-    if text.startswith("+"):
-        text = text[1:]
-    value = _number(_drop_thousands_separators(text, raw), raw)
+    if raw and _PLAIN.fullmatch(raw):
+        value = Decimal(raw)  # a spreadsheet's plain number, as most loan-book cells are: nothing to normalise
+    else:
+        text = _normalise(raw or "")
+        if not text:
+            raise AmountError("empty", raw)
+        if text.startswith(("-", "负", "−")):
+            raise AmountError("negative", raw)
+        if text.startswith("+"):
+            text = text[1:]
+        value = _number(_drop_thousands_separators(text, raw), raw)
     if value > MAX_AMOUNT:
         raise AmountError("too_large", raw)
     if value != value.quantize(FEN):

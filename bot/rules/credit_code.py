@@ -9,6 +9,7 @@ path to staff, who can bind such a company by hand (e.g. 91350100M0001TGQXM).
 
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _VALUE = {ch: i for i, ch in enumerate(CHARSET)}
@@ -64,8 +65,10 @@ def org_code_check_digit(body8: str) -> str | None:
     return {10: "X", 11: "0"}.get(check, str(check))
 
 
+@lru_cache(maxsize=65_536)
 def check_credit_code(raw: str) -> CreditCodeCheck:
-    """Validate a unified social credit code; see the module docstring for what is enforced."""
+    """Validate a unified social credit code; see the module docstring for what is enforced. Remembered: a loan
+    book names the same few thousand enterprises on row after row."""
     code = normalise_credit_code(raw)
     if len(code) != 18:
         return CreditCodeCheck(code, "length")

@@ -12,12 +12,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from bot.rules.amounts import AmountError, parse_amount, parse_days
 from bot.rules.credit_code import check_credit_code
 
 REQUIRED = ("loan_id", "bank", "credit_code", "enterprise", "principal", "issued_on", "due_on", "overdue_days")
 OPTIONAL = ("ip_type", "insurer", "ip_pledged_principal", "outstanding")
+_COLUMNS = REQUIRED + OPTIONAL
 #: The Chinese headers banks' exports use, each read as the column of the format it names.
 HEADER_ALIASES = {
     "贷款编号": "loan_id", "借据号": "loan_id", "借据编号": "loan_id", "贷款号": "loan_id",
@@ -96,6 +98,7 @@ def check_header(header: Sequence[str]) -> list[RowError]:
     return errors
 
 
+@lru_cache(maxsize=1024)
 def _ip_type(text: str) -> str | None:
     parts = [p.strip().lower() for p in text.replace("、", "+").replace("/", "+").split("+") if p.strip()]
     codes = [IP_TYPES.get(p) for p in parts]
@@ -104,6 +107,7 @@ def _ip_type(text: str) -> str | None:
     return "+".join(sorted(set(codes), key=list(IP_TYPES.values()).index))
 
 
+@lru_cache(maxsize=16_384)
 def _date(text: str) -> date | None:
     """ISO dates, and the forms spreadsheets and bank systems write (2025/8/25, 2025.8.25, 2025年8月25日,
     20250825)."""
@@ -120,7 +124,7 @@ def _date(text: str) -> date | None:
 def parse_row(number: int, record: dict[str, str]) -> tuple[LoanRow | None, list[RowError]]:
     """One data row (``number`` as in the file) to a `LoanRow`, or the list of what is wrong with it."""
     errors: list[RowError] = []
-    value = {k: (record.get(k) or "").strip() for k in REQUIRED + OPTIONAL}
+    value = {k: (record.get(k) or "").strip() for k in _COLUMNS}
 
     for name in ("loan_id", "bank", "credit_code", "enterprise"):
         if not value[name]:
@@ -184,41 +188,71 @@ def parse_row(number: int, record: dict[str, str]) -> tuple[LoanRow | None, list
     ), []
 
 
-def parse_loan_book(header: Sequence[str], rows: Iterable[Sequence[str]], *, report_date: date | None = None,
-                    only_bank: str | None = None) -> list[LoanRow]:
-    """Validate a whole table; raises `LoanBookError` with every row-numbered error if any row is bad.
+class BookValidator:
+    """A loan book validated as it streams, chunk by chunk: every row's errors are collected (a file with any bad
+    row is refused whole) while only the current chunk's loans are held.
 
-    ``only_bank``: an officer may load only their own bank's loans. ``report_date``: a loan cannot be
-    issued after the date the book reports on."""
-    errors = check_header(header)
-    if errors:
-        raise LoanBookError(errors)
-    names = [column_name(h) for h in header]
-    loans: list[LoanRow] = []
-    seen: dict[tuple[str, str], int] = {}
-    count = 0
-    for number, cells in enumerate(rows, start=2):
-        if not any((c or "").strip() for c in cells):
-            continue
-        count += 1
-        if len(cells) > len(names):
-            errors.append(RowError(number, None, "too_many_cells", str(len(cells))))
-            continue
-        loan, row_errors = parse_row(number, dict(zip(names, cells)))
-        errors += row_errors
-        if loan is None:
-            continue
+    ``only_bank``: an officer may load only their own bank's loans. ``report_date``: a loan cannot be issued
+    after the date the book reports on. A loan id twice in one bank is found by `duplicate_loans` (or, when the
+    rows go to the store, by its unique key)."""
+
+    def __init__(self, header: Sequence[str], *, report_date: date | None = None, only_bank: str | None = None):
+        errors = check_header(header)
+        if errors:
+            raise LoanBookError(errors)
+        self.names = [column_name(h) for h in header]
+        self.report_date = report_date
+        self.only_bank = only_bank
+        self.errors: list[RowError] = []
+        self.rows = 0
+
+    def validate(self, numbered_rows: Iterable[tuple[int, Sequence[str]]]) -> list[LoanRow]:
+        """The chunk's valid loans; its errors are added to `errors`. Blank rows are skipped."""
+        loans = []
+        for number, cells in numbered_rows:
+            if not any((c or "").strip() for c in cells):
+                continue
+            self.rows += 1
+            if len(cells) > len(self.names):
+                self.errors.append(RowError(number, None, "too_many_cells", str(len(cells))))
+                continue
+            loan, row_errors = parse_row(number, dict(zip(self.names, cells)))
+            if loan is None:
+                self.errors += row_errors
+                continue
+            if self.only_bank is not None and loan.bank != self.only_bank:
+                self.errors.append(RowError(number, "bank", "wrong_bank", loan.bank))
+            if self.report_date is not None and loan.issued_on > self.report_date:
+                self.errors.append(RowError(number, "issued_on", "issued_after_report", loan.issued_on.isoformat()))
+            loans.append(loan)
+        return loans
+
+    def finish(self, more_errors: Iterable[RowError] = ()) -> None:
+        """Raises `LoanBookError` with every error in row order if any row was bad (or there was none)."""
+        errors = [*self.errors, *more_errors]
+        if self.rows == 0:
+            errors.append(RowError(0, None, "no_rows"))
+        if errors:
+            raise LoanBookError(sorted(errors, key=lambda e: e.row))
+
+
+def duplicate_loans(loans: Iterable[LoanRow]) -> list[RowError]:
+    """Each row repeating a loan id its bank already used further up."""
+    seen: set[tuple[str, str]] = set()
+    errors = []
+    for loan in loans:
         key = (loan.bank, loan.loan_id)
         if key in seen:
-            errors.append(RowError(number, "loan_id", "duplicate_loan", loan.loan_id))
-        seen[key] = number
-        if only_bank is not None and loan.bank != only_bank:
-            errors.append(RowError(number, "bank", "wrong_bank", loan.bank))
-        if report_date is not None and loan.issued_on > report_date:
-            errors.append(RowError(number, "issued_on", "issued_after_report", loan.issued_on.isoformat()))
-        loans.append(loan)
-    if count == 0:
-        errors.append(RowError(0, None, "no_rows"))
-    if errors:
-        raise LoanBookError(errors)
+            errors.append(RowError(loan.row, "loan_id", "duplicate_loan", loan.loan_id))
+        seen.add(key)
+    return errors
+
+
+def parse_loan_book(header: Sequence[str], rows: Iterable[Sequence[str]], *, report_date: date | None = None,
+                    only_bank: str | None = None) -> list[LoanRow]:
+    """Validate a whole table in memory; raises `LoanBookError` with every row-numbered error if any row is bad
+    (see `BookValidator`)."""
+    validator = BookValidator(header, report_date=report_date, only_bank=only_bank)
+    loans = validator.validate(enumerate(rows, start=2))
+    validator.finish(duplicate_loans(loans))
     return loans

@@ -107,15 +107,30 @@ class BankBook:
     exposure: BankExposure
 
 
+class BookTally:
+    """第十二条's figures per bank, summed as loans arrive (a streamed book is never held whole)."""
+
+    def __init__(self, program: Program):
+        self.program = program
+        self._totals: dict[str, list] = {}
+
+    def add(self, loans: Iterable[_Loan]) -> None:
+        for loan in loans:
+            entry = self._totals.setdefault(loan.bank, [0, 0, ZERO, ZERO])
+            entry[0] += 1
+            entry[2] += loan.principal
+            if counts_as_overdue(self.program, loan.overdue_days):
+                entry[1] += 1
+                entry[3] += loan.principal
+
+    def books(self) -> list[BankBook]:
+        """Per bank (by name), its loans, those overdue 15 days or more, and its 第十二条 level."""
+        return [BankBook(bank, n, n_overdue, bank_exposure(self.program, issued, overdue))
+                for bank, (n, n_overdue, issued, overdue) in sorted(self._totals.items())]
+
+
 def summarise_books(program: Program, loans: Iterable[_Loan]) -> list[BankBook]:
     """Per bank (by name), its loans, those overdue 15 days or more, and its 第十二条 level."""
-    totals: dict[str, list] = {}
-    for loan in loans:
-        entry = totals.setdefault(loan.bank, [0, 0, ZERO, ZERO])
-        entry[0] += 1
-        entry[2] += loan.principal
-        if counts_as_overdue(program, loan.overdue_days):
-            entry[1] += 1
-            entry[3] += loan.principal
-    return [BankBook(bank, n, n_overdue, bank_exposure(program, issued, overdue))
-            for bank, (n, n_overdue, issued, overdue) in sorted(totals.items())]
+    tally = BookTally(program)
+    tally.add(loans)
+    return tally.books()

@@ -3,25 +3,29 @@
 import asyncio
 import csv
 import io
+import itertools
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import PurePath
-
+from pathlib import Path, PurePath
+from typing import BinaryIO
 
 from bot.rules.compensation import require_program
-from bot.rules.loan_book import LoanBookError, LoanRow, RowError, parse_loan_book
+from bot.rules.loan_book import BookValidator, LoanBookError, LoanRow, RowError, parse_loan_book
 from bot.rules.money import to_fen
-from bot.rules.monitoring import BankBook, summarise_books
+from bot.rules.monitoring import BankBook, BookTally
 from bot.rules.policy import PolicyPack
 from bot.store import Store
-from bot.store.loans import LoanRecord
+from bot.store.loans import DuplicateLoan, LoanRecord
 
 SUPPORTED_SUFFIXES = (".csv", ".xlsx")
 #: The most loan rows one file may hold (a district's whole book is a few thousand; README states it).
-MAX_ROWS = 200_000
-#: Seconds a file may take to parse and validate before it is refused (README states it).
+MAX_ROWS = 1_000_000
+#: Rows read and validated per step of a streamed import.
+CHUNK_ROWS = 5_000
+#: Seconds a file may take to be read, validated and written before it is refused (README states it).
 PARSE_SECONDS = 120
 
 
@@ -47,45 +51,60 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def _read_csv(data: bytes) -> list[list[str]]:
+Source = bytes | Path
+
+
+def _open(source: Source) -> BinaryIO:
+    return io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")
+
+
+def _csv_rows(binary: BinaryIO) -> Iterator[list[str]]:
+    text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
     try:
-        text = data.decode("utf-8-sig")
+        yield from csv.reader(text)
     except UnicodeDecodeError:
         raise _file_error("not_utf8") from None
-    try:
-        return list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error:
         raise _file_error("unreadable") from None
 
 
-def _read_xlsx(data: bytes) -> list[list[str]]:
+def _xlsx_rows(binary: BinaryIO) -> Iterator[list[str]]:
     from openpyxl import load_workbook  # loaded by the first .xlsx book, not by the bot's start
 
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook = load_workbook(binary, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError):
         raise _file_error("unreadable") from None
     try:
-        sheet = workbook.worksheets[0]
-        return [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        for row in workbook.worksheets[0].iter_rows(values_only=True):
+            yield [_cell(v) for v in row]
     finally:
         workbook.close()
 
 
-def read_table(data: bytes, filename: str) -> tuple[list[str], list[list[str]]]:
-    """The header and the data rows of a .csv (UTF-8) or .xlsx (first sheet) file."""
+def read_table(binary: BinaryIO, filename: str) -> tuple[list[str], Iterator[list[str]]]:
+    """The header and the data rows of a .csv (UTF-8) or .xlsx (first sheet) file, the rows read as they are
+    consumed; past `MAX_ROWS` rows with anything in them the book is refused."""
     suffix = PurePath(filename).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise _file_error("unsupported_format")
-    rows = _read_csv(data) if suffix == ".csv" else _read_xlsx(data)
-    while rows and not any(c.strip() for c in rows[-1]):
-        rows.pop()
-    if not rows:
+    rows = _csv_rows(binary) if suffix == ".csv" else _xlsx_rows(binary)
+    header = next(rows, None)
+    if header is None or not any(c.strip() for c in header):
         raise _file_error("empty_file")
-    if len(rows) - 1 > MAX_ROWS:
-        raise LoanBookError([RowError(0, None, "too_many_rows", str(MAX_ROWS))])
-    header = _without_trailing_blanks(rows[0], 0)
-    return header, [_without_trailing_blanks(row, len(header)) for row in rows[1:]]
+    header = _without_trailing_blanks(header, 0)
+    return header, _limited(rows, len(header))
+
+
+def _limited(rows: Iterator[list[str]], width: int) -> Iterator[list[str]]:
+    filled = 0
+    for row in rows:
+        row = _without_trailing_blanks(row, width)
+        if any(c.strip() for c in row):
+            filled += 1
+            if filled > MAX_ROWS:
+                raise LoanBookError([RowError(0, None, "too_many_rows", str(MAX_ROWS))])
+        yield row
 
 
 def _without_trailing_blanks(cells: list[str], keep: int) -> list[str]:
@@ -96,39 +115,76 @@ def _without_trailing_blanks(cells: list[str], keep: int) -> list[str]:
     return cells
 
 
-def read_loan_book(data: bytes, filename: str, *, report_date: date | None = None,
+def read_loan_book(source: Source, filename: str, *, report_date: date | None = None,
                    only_bank: str | None = None) -> list[LoanRow]:
-    header, rows = read_table(data, filename)
-    return parse_loan_book(header, rows, report_date=report_date, only_bank=only_bank)
+    """The whole book in memory, every row validated (`LoanBookError` otherwise): for ``ipbot monitor``, and for
+    naming every error of a book the store refused."""
+    with _open(source) as binary:
+        header, rows = read_table(binary, filename)
+        return parse_loan_book(header, rows, report_date=report_date, only_bank=only_bank)
 
 
 def _record(loan: LoanRow) -> LoanRecord:
     return LoanRecord(
-        bank=loan.bank, loan_id=loan.loan_id, credit_code=loan.credit_code, enterprise=loan.enterprise,
-        principal_fen=to_fen(loan.principal), issued_on=loan.issued_on.isoformat(), due_on=loan.due_on.isoformat(),
-        overdue_days=loan.overdue_days, ip_type=loan.ip_type, insurer=loan.insurer,
-        ip_pledged_principal_fen=None if loan.ip_pledged_principal is None else to_fen(loan.ip_pledged_principal),
-        outstanding_fen=None if loan.outstanding is None else to_fen(loan.outstanding),
+        loan.bank, loan.loan_id, loan.credit_code, loan.enterprise, to_fen(loan.principal),
+        loan.issued_on.isoformat(), loan.due_on.isoformat(), loan.overdue_days, loan.ip_type, loan.insurer,
+        None if loan.ip_pledged_principal is None else to_fen(loan.ip_pledged_principal),
+        None if loan.outstanding is None else to_fen(loan.outstanding),
     )
 
 
-async def validated_loans(data: bytes, filename: str, *, report_date: date,
-                          only_bank: str | None = None) -> list[LoanRow]:
-    """The file's loans, every row validated (`LoanBookError` otherwise). Parsing and validation run in a worker
-    thread, so a large file does not hold up everyone else's replies."""
+def _next_chunk(validator: BookValidator, tally: BookTally,
+                numbered: Iterator[tuple[int, list[str]]]) -> list[LoanRecord] | None:
+    """The next `CHUNK_ROWS` rows' valid loans as the store's records, counted in the tally (their errors go to the
+    validator); None at the end of the book."""
+    chunk = list(itertools.islice(numbered, CHUNK_ROWS))
+    if not chunk:
+        return None
+    loans = validator.validate(chunk)
+    tally.add(loans)
+    return [_record(loan) for loan in loans]
+
+
+async def import_loan_book(store: Store, pack: PolicyPack, source: Source, filename: str, *, report_date: date,
+                           actor: str, only_bank: str | None = None, dry_run: bool = False) -> ImportSummary:
+    """Replace each bank's snapshot for ``report_date`` by the book, streamed: read, validated and written a
+    chunk at a time in one transaction, so memory stays flat whatever the file's size. Raises `LoanBookError`
+    with every row's error (nothing written) if any row is bad. ``dry_run``: the same, rolled back at the end
+    (what an upload would change, for the officer to confirm)."""
+    program = require_program(pack)
+    await store.programs.ensure([pack.id])
     try:
-        return await asyncio.wait_for(asyncio.to_thread(read_loan_book, data, filename, report_date=report_date,
-                                                        only_bank=only_bank), timeout=PARSE_SECONDS)
+        async with asyncio.timeout(PARSE_SECONDS):
+            return await _import(store, pack, program, source, filename, report_date, actor, only_bank, dry_run)
     except TimeoutError:
         raise LoanBookError([RowError(0, None, "too_slow", str(PARSE_SECONDS))]) from None
+    except DuplicateLoan:
+        # the store's unique key saw a loan id twice: read the book again in memory to name every bad row
+        await asyncio.to_thread(read_loan_book, source, filename, report_date=report_date, only_bank=only_bank)
+        raise
 
 
-async def import_loan_book(store: Store, pack: PolicyPack, data: bytes, filename: str, *, report_date: date,
-                           actor: str, only_bank: str | None = None) -> ImportSummary:
-    """Validate the whole file, then replace each bank's snapshot for ``report_date`` in one transaction.
-    Raises `LoanBookError` (nothing written) if any row is bad."""
-    program = require_program(pack)
-    loans = await validated_loans(data, filename, report_date=report_date, only_bank=only_bank)
-    await store.programs.ensure([pack.id])
-    await store.loans.replace_snapshot(pack.id, report_date.isoformat(), [_record(x) for x in loans], actor)
-    return ImportSummary(report_date, summarise_books(program, loans))
+class _RolledBack(Exception):
+    """Ends a dry run's transaction."""
+
+
+async def _import(store: Store, pack: PolicyPack, program, source: Source, filename: str, report_date: date,
+                  actor: str, only_bank: str | None, dry_run: bool) -> ImportSummary:
+    tally = BookTally(program)
+    try:
+        with _open(source) as binary:
+            header, rows = await asyncio.to_thread(read_table, binary, filename)
+            validator = BookValidator(header, report_date=report_date, only_bank=only_bank)
+            numbered = enumerate(rows, start=2)
+            async with store.loans.importing(pack.id, report_date.isoformat(), actor) as snapshot:
+                # each chunk is read and validated in a worker thread (a large file never holds up other users)
+                # while the one before it is written, and valid rows are written even after a bad one, so the
+                # store's unique key still finds repeated ids
+                while (records := await asyncio.to_thread(_next_chunk, validator, tally, numbered)) is not None:
+                    await snapshot.add(records)
+                validator.finish()
+                if dry_run:
+                    raise _RolledBack
+    except _RolledBack:
+        pass
+    return ImportSummary(report_date, tally.books())

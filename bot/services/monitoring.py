@@ -9,13 +9,13 @@ from datetime import date
 
 from bot.rules.money import ZERO, from_fen, to_fen
 from bot.rules.claims import END_STATES, return_is_late
-from bot.rules.monitoring import BankBook, bank_exposure, level_change, summarise_books
+from bot.rules.monitoring import BankBook, bank_exposure, level_change
 from bot.rules.policy import PolicyPack
 from bot.services import ledger
 from bot.services.buttons import SuspensionDecision
 from bot.services.container import Services
 from bot.services.notify import Notification, queue_in, to_all
-from bot.services.loan_import import ImportSummary, import_loan_book, validated_loans
+from bot.services.loan_import import ImportSummary, import_loan_book
 from bot.store.banks import Bank
 from bot.store.claims import Claim
 from bot.store.loans import BankTotals, LoanRecord
@@ -284,11 +284,13 @@ class BookPreview:
 
 async def preview_book(services: Services, pack: PolicyPack, bank: Bank, data: bytes, filename: str,
                        today: date) -> BookPreview:
-    """An officer's upload validated whole and summed up against the bank's current book, nothing written
-    (`LoanBookError` when a row is bad): loans, principal and the 第十二条 ratio, before → after."""
-    loans = await validated_loans(data, filename, report_date=today, only_bank=bank.name)
-    [after] = summarise_books(pack.program, loans) or [BankBook(bank.name, 0, 0, bank_exposure(pack.program, ZERO, ZERO))]
+    """An officer's upload validated whole and summed up against the bank's current book, nothing written (the
+    import run and rolled back; `LoanBookError` when a row is bad): loans, principal and the 第十二条 ratio,
+    before → after."""
     before = next((book for _, book in await bank_books(services, pack, bank.id)), None)
+    summary = await import_loan_book(services.store, pack, data, filename, report_date=today, actor="preview",
+                                     only_bank=bank.name, dry_run=True)
+    [after] = summary.books or [BankBook(bank.name, 0, 0, bank_exposure(pack.program, ZERO, ZERO))]
     return BookPreview(today, before, after)
 
 

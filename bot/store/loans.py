@@ -1,7 +1,12 @@
 """Loan books: each import replaces a bank's snapshot for its report date, all-or-nothing."""
 
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import NamedTuple
+
+import aiosqlite
 
 from bot.store import audit
 from bot.store.banks import Banks
@@ -11,8 +16,9 @@ _COLUMNS = ("loan_id", "credit_code", "enterprise", "principal_fen", "issued_on"
             "ip_type", "insurer", "ip_pledged_principal_fen", "outstanding_fen")
 
 
-@dataclass(frozen=True)
-class LoanRecord:
+class LoanRecord(NamedTuple):
+    """One loan as stored (a tuple: a chunk of them goes to ``executemany`` without being copied field by field)."""
+
     bank: str
     loan_id: str
     credit_code: str
@@ -38,35 +44,69 @@ class BankTotals:
     overdue_loans: int
 
 
+class DuplicateLoan(Exception):
+    """A snapshot received the same bank's loan id twice (the table's unique key refused it)."""
+
+
+class SnapshotImport:
+    """Chunks of one import written in one transaction: each bank's snapshot for the date is emptied when the
+    bank's first loan arrives, and audited with its totals when the import finishes."""
+
+    def __init__(self, tx: aiosqlite.Connection, loans: "Loans", program_id: str, report_date: str, actor: str):
+        self._tx, self._loans = tx, loans
+        self._program_id, self._report_date, self._actor = program_id, report_date, actor
+        self._banks: dict[str, int] = {}
+        self._replaced: dict[str, int] = {}
+        self._totals: dict[str, list[int]] = {}
+
+    async def add(self, records: Sequence[LoanRecord]) -> None:
+        """Write a chunk (`DuplicateLoan` when a loan id repeats within its bank)."""
+        for name in {r.bank for r in records} - self._banks.keys():
+            bank = await self._loans.banks.ensure_in(self._tx, name, self._actor)
+            cur = await self._tx.execute("DELETE FROM loans WHERE program_id = ? AND bank_id = ? AND report_date = ?",
+                                         (self._program_id, bank.id, self._report_date))
+            self._banks[name], self._replaced[name], self._totals[name] = bank.id, cur.rowcount, [0, 0]
+        try:
+            await self._tx.executemany(
+                f"INSERT INTO loans (program_id, bank_id, report_date, {', '.join(_COLUMNS)})"
+                f" VALUES (?, ?, ?, {', '.join('?' * len(_COLUMNS))})",
+                [(self._program_id, self._banks[r.bank], self._report_date, *r[1:]) for r in records])
+        except sqlite3.IntegrityError as exc:
+            raise DuplicateLoan(str(exc)) from None
+        for r in records:
+            totals = self._totals[r.bank]
+            totals[0] += 1
+            totals[1] += r.principal_fen
+
+    async def _finish(self) -> dict[str, int]:
+        for name, (loans, principal_fen) in self._totals.items():
+            await audit.record(self._tx, self._loans.db, actor=self._actor, action="loan_book.replace", entity="bank",
+                               entity_id=self._banks[name],
+                               before={"program": self._program_id, "report_date": self._report_date,
+                                       "loans": self._replaced[name]},
+                               after={"program": self._program_id, "report_date": self._report_date, "loans": loans,
+                                      "principal_fen": principal_fen})
+        return {name: loans for name, (loans, _) in self._totals.items()}
+
+
 class Loans:
     def __init__(self, db: Database, banks: Banks):
         self.db = db
         self.banks = banks
 
-    async def replace_snapshot(self, program_id: str, report_date: str, records: Sequence[LoanRecord],
-                               actor: str) -> dict[str, int]:
-        """Replace each bank's loans for ``report_date`` by ``records``; returns loans per bank."""
-        by_bank: dict[str, list[LoanRecord]] = {}
-        for record in records:
-            by_bank.setdefault(record.bank, []).append(record)
+    @asynccontextmanager
+    async def importing(self, program_id: str, report_date: str, actor: str) -> AsyncIterator[SnapshotImport]:
+        """One import, chunk by chunk, committed whole when the block ends (rolled back if it raises)."""
         async with self.db.transaction() as tx:
-            for name, rows in by_bank.items():
-                bank = await self.banks.ensure_in(tx, name, actor)
-                cur = await tx.execute(
-                    "DELETE FROM loans WHERE program_id = ? AND bank_id = ? AND report_date = ?",
-                    (program_id, bank.id, report_date))
-                replaced = cur.rowcount
-                await tx.executemany(
-                    f"INSERT INTO loans (program_id, bank_id, report_date, {', '.join(_COLUMNS)})"
-                    f" VALUES (?, ?, ?, {', '.join('?' * len(_COLUMNS))})",
-                    [(program_id, bank.id, report_date, *(getattr(r, c) for c in _COLUMNS)) for r in rows],
-                )
-                await audit.record(tx, self.db, actor=actor, action="loan_book.replace", entity="bank",
-                                   entity_id=bank.id,
-                                   before={"program": program_id, "report_date": report_date, "loans": replaced},
-                                   after={"program": program_id, "report_date": report_date, "loans": len(rows),
-                                          "principal_fen": sum(r.principal_fen for r in rows)})
-        return {name: len(rows) for name, rows in by_bank.items()}
+            snapshot = SnapshotImport(tx, self, program_id, report_date, actor)
+            yield snapshot
+            await snapshot._finish()
+
+    async def replace_snapshot(self, program_id: str, report_date: str, records: Sequence[LoanRecord],
+                               actor: str) -> None:
+        """Replace each bank's loans for ``report_date`` by ``records`` (all in memory: tests, demo, benches)."""
+        async with self.importing(program_id, report_date, actor) as snapshot:
+            await snapshot.add(records)
 
     async def bank_totals(self, program_id: str, overdue_from_days: int, bank_id: int | None = None) -> list[BankTotals]:
         """Per bank (or just ``bank_id``), its latest snapshot's issued principal and the principal overdue
