@@ -11,6 +11,7 @@ from bot.services.container import Services, open_services
 from bot.telegram_adapter import jobs
 from bot.telegram_adapter.context import BotContext, IpBotApplication
 from bot.telegram_adapter.menu import set_default_menus
+from bot.telegram_adapter.ordering import PerChatOrder
 from bot.telegram_adapter.persistence import StorePersistence
 from handlers import ask, bank, bind, broadcast, claims, errors, estimate, profile, selfcheck, staff, start
 
@@ -22,6 +23,8 @@ PERSIST_EVERY = 1
 RATE_LIMIT_RETRIES = 2
 #: How many buttons' data are kept (arbitrary callback data); older buttons get "menu expired".
 CALLBACK_CACHE = 4096
+#: Updates handled at once (different chats; each chat's own run one at a time, in order).
+CONCURRENT_UPDATES = 64
 #: Seconds between checks for broadcasts left without a task (a crash, a full disk).
 RESUME_BROADCASTS_EVERY = 30
 
@@ -74,7 +77,7 @@ def build_application(settings: Settings, *, services: Services | None = None, r
         .context_types(ContextTypes(context=BotContext))
         .persistence(StorePersistence(settings.db_path, update_interval=PERSIST_EVERY))
         .arbitrary_callback_data(CALLBACK_CACHE)
-        .concurrent_updates(False)
+        .concurrent_updates(PerChatOrder(CONCURRENT_UPDATES))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )

@@ -27,6 +27,8 @@ from bot.telegram_adapter.push import push
 
 #: Row errors shown in the chat before the full list is attached as a file.
 ERRORS_IN_MESSAGE = 20
+#: A book this large (some 10,000 rows) is answered at once with "checking", then with the result.
+LARGE_BOOK = 1024 * 1024
 #: Loans offered as buttons when filing a claim.
 LOAN_BUTTONS = 10
 PROGRAM, LOAN, LOSS, CONFIRM = range(4)
@@ -79,7 +81,11 @@ async def upload(update: Update, context: BotContext) -> None:
         await send(update, context.line("bank", "upload_which_program",
                                         ids=[p.id for p in context.services.programs]))
         return
-    await context.bot.send_chat_action(update.effective_chat.id, ChatAction.TYPING)
+    if (document.file_size or 0) >= LARGE_BOOK:
+        await send(update, context.line("bank", "upload_checking", name=name,
+                                        size_mb=round(document.file_size / (1024 * 1024), 1)))
+    else:
+        await context.bot.send_chat_action(update.effective_chat.id, ChatAction.TYPING)
     data = bytes(await (await document.get_file()).download_as_bytearray())
     try:
         preview = await preview_book(context.services, pack, bank, data, name, today())
