@@ -18,7 +18,8 @@ from bot.services.officers import (
 from bot.services.monitoring import FundDecisionRefused, decide_fund, decide_suspension, fund_position, monitor_now
 from bot.texts import TEXTS
 from bot.services.reports import build_report
-from bot.services.buttons import AuditPage, ClaimAction, FundAction, InviteBank, RevokeOfficer, SuspensionDecision, is_button
+from bot.services.buttons import (AuditPage, ClaimAction, FundAction, InviteBank, ReviewOpen, ReviewPage, RevokeOfficer,
+                                  SuspensionDecision, is_button)
 from bot.telegram_adapter.common import CANCEL, amount_from, answer_query, close_keyboard, conversation, send, staff_only
 from bot.telegram_adapter.context import BotContext, keyboard
 from bot.telegram_adapter.push import push
@@ -281,12 +282,49 @@ async def info_typed(update: Update, context: BotContext) -> int:
 
 @staff_only
 async def review(update: Update, context: BotContext) -> None:
-    """``/review``: claims waiting for staff, oldest first, suspension approvals and the fund's pause."""
-    notes = await claims_workflow.review_queue(context.services, update.effective_chat.id)
-    if not notes:
+    """``/review``: one message listing the claims waiting for staff, oldest first, a page at a time, each a
+    button that opens it; then the suspension approvals and the fund's pause, if any."""
+    desk = await claims_workflow.review_desk(context.services)
+    decisions = await claims_workflow.desk_decisions(context.services, update.effective_chat.id)
+    if not desk.total and not decisions:
         await send(update, context.line("staff", "review_empty"))
         return
-    await push(context.bot, context.services, notes)
+    if desk.total:
+        text, markup = _desk_screen(context, desk)
+        await send(update, text, reply_markup=markup)
+    await push(context.bot, context.services, decisions)
+
+
+def _desk_screen(context: BotContext, desk: claims_workflow.ReviewDesk):
+    rows = [[(context.line("staff", "btn_open_claim", claim_no=c.claim_no), ReviewOpen(c.claim_no))]
+            for c in desk.claims]
+    paging = [(context.line("staff", label), ReviewPage(offset))
+              for label, offset in (("btn_desk_newer", desk.newer), ("btn_desk_older", desk.older))
+              if offset is not None]
+    return context.line("staff", "review_desk", desk=desk), keyboard(rows + ([paging] if paging else []))
+
+
+@staff_only
+async def review_paged(update: Update, context: BotContext) -> None:
+    await answer_query(update)
+    desk = await claims_workflow.review_desk(context.services, update.callback_query.data.offset)
+    if not desk.total:
+        await update.callback_query.edit_message_text(context.line("staff", "review_empty"))
+    else:
+        text, markup = _desk_screen(context, desk)
+        await update.callback_query.edit_message_text(text, reply_markup=markup)
+    context.drop_callback_data(update.callback_query)
+
+
+@staff_only
+async def review_opened(update: Update, context: BotContext) -> None:
+    await answer_query(update)
+    claim_no = update.callback_query.data.claim_no
+    note = await claims_workflow.review_notice(context.services, update.effective_chat.id, claim_no)
+    if note is None:
+        await send(update, context.line("staff", "claim_gone", claim_no=claim_no))
+        return
+    await push(context.bot, context.services, [note])
 
 
 @staff_only
@@ -358,5 +396,7 @@ def handlers() -> list:
         CommandHandler("report", report),
         CommandHandler("audit", audit_log),
         CallbackQueryHandler(audit_paged, pattern=AuditPage),
+        CallbackQueryHandler(review_paged, pattern=ReviewPage),
+        CallbackQueryHandler(review_opened, pattern=ReviewOpen),
         CallbackQueryHandler(suspension_decided, pattern=SuspensionDecision),
     ]

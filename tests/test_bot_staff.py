@@ -144,11 +144,12 @@ async def _claim_waiting(bot):
     return (await store.claims.for_bank(1))[0]
 
 
-async def test_the_review_desk_lists_waiting_claims_with_their_reasons(bot):
+async def test_the_review_desk_lists_waiting_claims_and_opens_one_with_its_reasons(bot):
     claim = await _claim_waiting(bot)
-    sent = await bot.send(STAFF, "/review")
-    desk = [m for m in sent if claim.claim_no in m["text"]]
-    assert desk and "第十一条" in desk[0]["text"] and "审核台" in desk[0]["text"]
+    [desk] = [m for m in await bot.send(STAFF, "/review") if "待处理补偿申请" in m["text"]]
+    assert "待处理补偿申请1件（已提交1）" in desk["text"] and claim.claim_no in desk["text"]
+    [opened] = await bot.press(STAFF, claim.claim_no)
+    assert "第十一条" in opened["text"] and "审核台" in opened["text"]
     await bot.press(STAFF, "开始审核")
     assert (await bot.services.store.claims.get(claim.claim_no)).status == "under_review"
 
@@ -156,6 +157,7 @@ async def test_the_review_desk_lists_waiting_claims_with_their_reasons(bot):
 async def test_staff_can_ask_the_bank_for_more_information(bot):
     claim = await _claim_waiting(bot)
     await bot.send(STAFF, "/review")
+    await bot.press(STAFF, claim.claim_no)
     await bot.press(STAFF, "请银行补充材料")
     mark = len(bot.fake.calls)
     await bot.send(STAFF, "请提供质押登记证明")
@@ -267,3 +269,29 @@ async def test_a_broadcast_with_an_expression_is_refused_in_the_staff_language(b
     await bot.press(STAFF, "全部企业")
     text = bot.texts(await bot.send(STAFF, "{{ 'a' * 10**9 }}"))
     assert "双花括号里只能写占位符（name）" in text
+
+
+async def test_a_long_review_queue_is_one_message_paged_oldest_first(bot):
+    store = bot.services.store
+    await _claim_waiting(bot)
+    [first] = await store.claims.page_in_status(("filed",), 0, 1)
+    rows = [tuple(first_row) for first_row in await store.db.fetchall("SELECT * FROM claims")]
+    columns = [c[1] for c in await store.db.fetchall("PRAGMA table_info(claims)")]
+    async with store.db.transaction() as tx:
+        for i in range(1, 20):
+            copy = dict(zip(columns, rows[0]), id=None, claim_no=f"C2026{i:06d}", loan_id=f"L-{i}",
+                        filed_at=f"2026-11-{10 + i % 18:02d}T09:00:00")
+            await tx.execute(f"INSERT INTO claims ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                             [copy[c] for c in columns])
+    sent = [m for m in await bot.send(STAFF, "/review") if "审核台" in m["text"]]
+    assert len(sent) == 1 and "待处理补偿申请20件" in sent[0]["text"]  # one message, not one per claim
+    listed = [line for line in sent[0]["text"].splitlines() if line[:1].isdigit()]
+    assert len(listed) == 8 and listed[0].startswith("1. ")
+    dates = [line.rsplit("· ", 1)[1] for line in listed]
+    assert dates == sorted(dates)
+    await bot.press(STAFF, "较早 ▶")
+    page2 = bot.calls("editMessageText")[-1].params
+    assert page2["text"].splitlines()[1].startswith("9. ")
+    await bot.press(STAFF, "较早 ▶")
+    page3 = bot.calls("editMessageText")[-1].params
+    assert "20. " in page3["text"] and "较早 ▶" not in str(page3.get("reply_markup"))

@@ -151,6 +151,20 @@ def is_button(expected: Button):
 
 
 @dataclass(frozen=True)
+class ReviewPage(StaffButton):
+    """Another page of the /review desk."""
+
+    offset: int
+
+
+@dataclass(frozen=True)
+class ReviewOpen(StaffButton):
+    """Open one claim of the /review desk: its notice with what staff may do next."""
+
+    claim_no: str
+
+
+@dataclass(frozen=True)
 class AuditPage(StaffButton):
     """Another page of /audit (of one claim or bank when ``entity`` is set)."""
 

@@ -170,14 +170,54 @@ async def _notify(services: Services, claim: Claim, action: str, staff_too: bool
     return notes
 
 
-async def review_queue(services: Services, staff_chat: int) -> list[Notification]:
-    """The review desk for one staff chat: claims waiting for staff (oldest first) with their ceiling's
-    reasons, pending suspension approvals, and the fund's pause."""
+#: Claims waiting for staff, in the order the desk counts them.
+WAITING = ("filed", "under_review", "approved", "recovery_open")
+#: Claims listed on one page of the review desk.
+REVIEW_PAGE = 8
+
+
+@dataclass(frozen=True)
+class ReviewDesk:
+    """One page of the claims waiting for staff, oldest first, with how many wait in each status."""
+
+    counts: dict[str, int]
+    offset: int
+    claims: list[Claim]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def newer(self) -> int | None:
+        return max(self.offset - REVIEW_PAGE, 0) if self.offset > 0 else None
+
+    @property
+    def older(self) -> int | None:
+        return self.offset + REVIEW_PAGE if self.offset + REVIEW_PAGE < self.total else None
+
+
+async def review_desk(services: Services, offset: int = 0) -> ReviewDesk:
+    """A page of the desk: two indexed queries, whatever the length of the queue."""
+    store = services.store
+    counts = await store.claims.status_counts(WAITING)
+    offset = min(max(offset, 0), max(sum(counts.values()) - 1, 0) // REVIEW_PAGE * REVIEW_PAGE)
+    return ReviewDesk(counts, offset, await store.claims.page_in_status(WAITING, offset, REVIEW_PAGE))
+
+
+async def review_notice(services: Services, staff_chat: int, claim_no: str) -> Notification | None:
+    """One claim opened from the desk: its ceiling's reasons and the buttons for what staff may do next."""
+    claim = await services.store.claims.get(claim_no)
+    if claim is None:
+        return None
+    params = _claim_params(services, claim, action="review", reasons=reasons_from_json(claim.reasons))
+    return Notification(staff_chat, "claim_notices", "for_review", params, staff_buttons(claim))
+
+
+async def desk_decisions(services: Services, staff_chat: int) -> list[Notification]:
+    """What else waits for staff on the desk: suspension approvals and the fund's pause."""
     store = services.store
     notes: list[Notification] = []
-    for claim in await store.claims.in_status(("filed", "under_review", "approved", "recovery_open")):
-        params = _claim_params(services, claim, action="review", reasons=reasons_from_json(claim.reasons))
-        notes.append(Notification(staff_chat, "claim_notices", "for_review", params, staff_buttons(claim)))
     for pack in services.programs:
         notes += await pending_suspensions(services, pack, staff_chat)
         position = await ledger.fund_position(store, pack)

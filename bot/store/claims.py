@@ -190,11 +190,18 @@ class Claims:
         rows = await self.db.fetchall("SELECT * FROM claims ORDER BY updated_at DESC, id DESC LIMIT ?", (limit,))
         return [_claim(r) for r in rows]
 
-    async def in_status(self, statuses: tuple[str, ...]) -> list[Claim]:
-        """Oldest first: the review queue."""
+    async def status_counts(self, statuses: tuple[str, ...]) -> dict[str, int]:
+        """How many claims are in each of ``statuses`` (one indexed count, however long the queue)."""
         marks = ", ".join("?" * len(statuses))
-        rows = await self.db.fetchall(f"SELECT * FROM claims WHERE status IN ({marks}) ORDER BY filed_at, id",
-                                      statuses)
+        rows = await self.db.fetchall(f"SELECT status, COUNT(*) AS n FROM claims WHERE status IN ({marks})"
+                                      " GROUP BY status", statuses)
+        return {status: 0 for status in statuses} | {r["status"]: r["n"] for r in rows}
+
+    async def page_in_status(self, statuses: tuple[str, ...], offset: int, limit: int) -> list[Claim]:
+        """One page of the review queue, oldest first."""
+        marks = ", ".join("?" * len(statuses))
+        rows = await self.db.fetchall(f"SELECT * FROM claims WHERE status IN ({marks}) ORDER BY filed_at, id"
+                                      " LIMIT ? OFFSET ?", (*statuses, limit, offset))
         return [_claim(r) for r in rows]
 
     async def total_paid_fen(self, program_id: str) -> int:
