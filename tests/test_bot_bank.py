@@ -574,7 +574,8 @@ async def test_the_review_card_explains_a_mixed_loan_by_its_ip_part(bot):
     await bot.send_document(OFFICER, "book.csv", csv_bytes([mixed]))
     await file_claim(bot, "MIX", "200万")
     await bot.press(OFFICER, "提交申请")
-    card = bot.texts(await bot.send(STAFF, "/review"))
+    desk = bot.texts(await bot.send(STAFF, "/review"))
+    card = bot.texts(await bot.press(STAFF, re.search(r"C\d{13}", desk).group(0)))
     assert "其中知识产权质押部分3,000,000.00元" in card
     assert "按知识产权质押部分3,000,000.00元（300万元）所在档次" in card and "30%" in card
     assert "20%" not in card and "300,000.00元" in card

@@ -4,7 +4,9 @@ file on every change, which grows with the square of active users).
 
 PTB hands over every user's, chat's and conversation's data at each interval; values that did not change
 are skipped, and the rest of one interval is written in one transaction, right after PTB has handed it
-all over. It opens its own connection to the SQLite file (WAL allows several), because PTB reads
+all over. The button-data cache (PTB hands it over whole: up to `CALLBACK_CACHE` keyboards) is kept a row per
+keyboard, and a keyboard is written only when it is new or was used since the last write, and deleted when PTB
+drops it: the write per second is proportional to what changed, not to the cache. It opens its own connection to the SQLite file (WAL allows several), because PTB reads
 persistence in ``initialize()``, before the services exist."""
 
 import asyncio
@@ -18,7 +20,9 @@ from telegram.ext import BasePersistence, PersistenceInput
 
 from bot.store import Store
 
-CALLBACK_KEY = "cache"
+#: Rows of the button-data cache: one per keyboard, and one for the callback queries not yet answered.
+KEYBOARDS = "callback_keyboard"
+QUERIES = "callback_queries"
 
 
 class StorePersistence(BasePersistence[dict, dict, dict]):
@@ -29,6 +33,8 @@ class StorePersistence(BasePersistence[dict, dict, dict]):
         self._written: dict[tuple[str, str], bytes] = {}
         self._pending: dict[tuple[str, str], bytes | None] = {}
         self._writer: asyncio.Task | None = None
+        #: Each stored keyboard's last access time, as last written.
+        self._keyboards: dict[str, float] = {}
 
     async def _state(self):
         if self._store is None:
@@ -73,7 +79,14 @@ class StorePersistence(BasePersistence[dict, dict, dict]):
         return (await self._load("bot")).get("bot", {})
 
     async def get_callback_data(self):
-        return (await self._load("callback")).get(CALLBACK_KEY)
+        keyboards = await self._load(KEYBOARDS)
+        queries = (await self._load(QUERIES)).get(QUERIES)
+        if not keyboards and queries is None:
+            return None
+        self._keyboards = {uuid: access for uuid, (access, _) in keyboards.items()}
+        ordered = sorted(((uuid, access, buttons) for uuid, (access, buttons) in keyboards.items()),
+                         key=lambda keyboard: keyboard[1])
+        return ordered, queries or {}
 
     async def get_conversations(self, name: str) -> dict:
         return {tuple(json.loads(k)): v for k, v in (await self._load(f"conversation:{name}")).items()}
@@ -94,7 +107,17 @@ class StorePersistence(BasePersistence[dict, dict, dict]):
         await self._save("bot", "bot", data)
 
     async def update_callback_data(self, data) -> None:
-        await self._save("callback", CALLBACK_KEY, data)
+        keyboards, queries = data
+        present = set()
+        for uuid, access, buttons in keyboards:
+            present.add(uuid)
+            if self._keyboards.get(uuid) != access:
+                self._keyboards[uuid] = access
+                await self._save(KEYBOARDS, uuid, (access, buttons))
+        for uuid in self._keyboards.keys() - present:
+            del self._keyboards[uuid]
+            await self._delete(KEYBOARDS, uuid)
+        await self._save(QUERIES, QUERIES, queries)
 
     async def drop_chat_data(self, chat_id: int) -> None:
         await self._delete("chat", str(chat_id))
