@@ -1,6 +1,7 @@
 """A Bot API stand-in at PTB's request layer that answers every call at once (no network): the base of the
 tests' recording fake and of the benchmarks that measure the bot without Telegram."""
 
+import asyncio
 import json
 from typing import Any
 
@@ -11,7 +12,12 @@ BOT_USER = {"id": 1000000, "is_bot": True, "first_name": "ipbot", "username": "i
 
 
 class StubTelegram(BaseRequest):
-    """Answers every call at once with a plausible result (getMe: the bot; a send: a message)."""
+    """Answers every call with a plausible result (getMe: the bot; a send: a message), at once or after
+    ``latency`` seconds, as Telegram's round trip would take."""
+
+    def __init__(self, latency: float = 0.0):
+        super().__init__()
+        self.latency = latency
 
     @property
     def read_timeout(self) -> float:
@@ -35,4 +41,6 @@ class StubTelegram(BaseRequest):
 
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
                          **timeouts: Any) -> tuple[int, bytes]:
+        if self.latency:
+            await asyncio.sleep(self.latency)
         return 200, self.ok(url.rsplit("/", 1)[-1], request_data.parameters if request_data else {})

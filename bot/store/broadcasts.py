@@ -66,9 +66,8 @@ class Broadcasts:
 
     async def retry_later(self, broadcast_id: int, chat_id: int, error: str) -> None:
         """A transient failure: count the attempt, keep the recipient pending."""
-        async with self.db.transaction() as tx:
-            await tx.execute("UPDATE broadcast_outbox SET attempts = attempts + 1, error = ?"
-                             " WHERE broadcast_id = ? AND chat_id = ?", (error, broadcast_id, chat_id))
+        await self.db.write("UPDATE broadcast_outbox SET attempts = attempts + 1, error = ?"
+                            " WHERE broadcast_id = ? AND chat_id = ?", (error, broadcast_id, chat_id))
 
     async def sending(self) -> list[Broadcast]:
         """Broadcasts not finished: resumed at start-up after a crash or restart."""
@@ -78,11 +77,10 @@ class Broadcasts:
         return [_broadcast(r) for r in await self.db.fetchall("SELECT * FROM broadcasts ORDER BY id DESC LIMIT ?", (limit,))]
 
     async def mark(self, broadcast_id: int, chat_id: int, status: str, error: str | None = None) -> None:
-        async with self.db.transaction() as tx:
-            await tx.execute(
-                "UPDATE broadcast_outbox SET status = ?, error = ?, attempts = attempts + 1,"
-                " sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE broadcast_id = ? AND chat_id = ?",
-                (status, error, status, self.db.now_iso(), broadcast_id, chat_id))
+        await self.db.write(
+            "UPDATE broadcast_outbox SET status = ?, error = ?, attempts = attempts + 1,"
+            " sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE broadcast_id = ? AND chat_id = ?",
+            (status, error, status, self.db.now_iso(), broadcast_id, chat_id))
 
     async def counts(self, broadcast_id: int) -> OutboxCounts:
         rows = await self.db.fetchall(
