@@ -23,6 +23,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.verdict import Verdict  # noqa: E402
 from bot.sandbox.runner import ACCESS_TOKEN_FILE, free_port  # noqa: E402
 from bot.sandbox.server import TOKEN_HEADER  # noqa: E402
 
@@ -123,9 +124,10 @@ def main() -> int:
         print(f"{kind}: updates={r['updates']} updates/s={r['updates_per_s']:.1f} p50={r['p50_ms']:.1f}ms "
               f"p99={r['p99_ms']:.1f}ms server_cpu={r['server_cpu']:.0%} load_cpu={r['load_cpu']:.0%} "
               f"bottleneck={side}")
-    ratio = results["selfcheck"]["updates_per_s"] / results["echo"]["updates_per_s"]
-    print(f"self-check throughput is {ratio:.2f}x the bare echo bot's")
-    return 0
+    verdict = Verdict("throughput")
+    verdict.at_least("self-check updates/s over the bare echo bot's",
+                     results["selfcheck"]["updates_per_s"] / results["echo"]["updates_per_s"], 0.5, "x")
+    return verdict.exit_code()
 
 
 if __name__ == "__main__":

@@ -23,8 +23,9 @@ PERSIST_EVERY = 1
 RATE_LIMIT_RETRIES = 2
 #: How many buttons' data are kept (arbitrary callback data); older buttons get "menu expired".
 CALLBACK_CACHE = 4096
-#: Updates handled at once (different chats; each chat's own run one at a time, in order).
-CONCURRENT_UPDATES = 64
+#: Updates handled at once (different chats; each chat's own run one at a time, in order): enough that a few
+#: slow ones (an upload, a report) leave room for everyone else; more only adds contention for the HTTP pool.
+CONCURRENT_UPDATES = 8
 #: Seconds between checks for broadcasts left without a task (a crash, a full disk).
 RESUME_BROADCASTS_EVERY = 30
 
