@@ -1,6 +1,10 @@
 """The floor the bot is measured against: a bare PTB echo bot polling the project's sandbox, both in one process
 as ``ipbot sandbox`` runs them. Prints one line when it polls.
-Run: .venv/bin/python bench/echo_bot.py PORT (the sandbox's files go to $IPBOT_DATA_DIR)
+
+With ``--calls 3`` each message costs the Bot API calls a self-check step makes (the bot acknowledges the press,
+closes the answered question's keyboard and sends the next question): a "typing" action, the echo, and an edit
+of the echo; so the two are compared per step, not per call.
+Run: .venv/bin/python bench/echo_bot.py PORT [--calls 1|3] (the sandbox's files go to $IPBOT_DATA_DIR)
 """
 
 import asyncio
@@ -11,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-async def serve_echo(port: int, data_dir: Path) -> None:
+async def serve_echo(port: int, data_dir: Path, calls: int = 1) -> None:
     from aiohttp import web
     from telegram import Update
     from telegram.ext import ApplicationBuilder, MessageHandler, filters
@@ -28,7 +32,11 @@ async def serve_echo(port: int, data_dir: Path) -> None:
     app = ApplicationBuilder().token(SANDBOX_TOKEN).base_url(f"{base}/bot").base_file_url(f"{base}/file/bot").build()
 
     async def echo(update, context):
-        await update.message.reply_text(update.message.text)
+        if calls == 3:
+            await update.message.chat.send_action("typing")
+        sent = await update.message.reply_text(update.message.text)
+        if calls == 3:
+            await sent.edit_text(update.message.text + " ✓")
 
     app.add_handler(MessageHandler(filters.TEXT, echo))
     await app.initialize()
@@ -39,4 +47,10 @@ async def serve_echo(port: int, data_dir: Path) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(serve_echo(int(sys.argv[1]), Path(os.environ["IPBOT_DATA_DIR"])))
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("port", type=int)
+    parser.add_argument("--calls", type=int, choices=(1, 3), default=1)
+    args = parser.parse_args()
+    asyncio.run(serve_echo(args.port, Path(os.environ["IPBOT_DATA_DIR"]), args.calls))

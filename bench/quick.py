@@ -16,7 +16,7 @@ QUICK = {
     "monitor_scale.py": ["--loans", "200000"],
     "import_scale.py": ["--rows", "20000", "60000"],
     "review_scale.py": ["--claims", "2000", "--loans", "20000"],
-    "broadcast.py": ["--recipients", "2000", "--paced-seconds", "5"],
+    "broadcast.py": ["--recipients", "2000", "--paced-seconds", "10"],
     "throughput.py": ["--users", "20", "--messages", "5"],
 }
 

@@ -1,10 +1,11 @@
-"""Throughput through the sandbox over HTTP: N users (default 200) each send 20 messages.
+"""Throughput through the sandbox over HTTP: N users (default 200) each send 20 messages (issue 15).
 
-Runs of the same load: the real bot doing the self-check (/check, then a button per question), and a
-bare PTB echo bot on the same sandbox, both unpaced; then the real bot paced by its Telegram rate limiter
-(30 calls/s with a chat_id: a self-check step makes two, so it caps near 15 steps/s by design). Prints updates/s and p50/p99 reply latency for each, their
-ratio, and the CPU each process used, which says which side is the bottleneck (a load generator with one
-Python HTTP client tops out near 350 requests/s on these machines; see design.md).
+Runs of the same load: the real bot doing the self-check (/check, then a button per question), and a bare PTB
+echo bot on the same sandbox making the same three Bot API calls per step (see `bench/echo_bot.py`), both
+unpaced; then the real bot paced by its Telegram rate limiter (30 calls/s with a chat_id: three per step caps
+it near 10 steps/s by design). Prints updates/s and p50/p99 reply latency for each and the CPU each process used,
+which says which side is the bottleneck (one Python HTTP client tops out near 350 requests/s on these machines);
+exits 1 when the self-check falls under 0.5x the echo bot's updates/s.
 Run: .venv/bin/python bench/throughput.py [--users 200] [--messages 20]
 """
 
@@ -33,6 +34,10 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+#: Bot API calls the echo bot makes per message: as many as a self-check step (acknowledge, close, ask next).
+ECHO_CALLS = 3
+
+
 def _start(kind: str, data_dir: Path, rate_limit: bool) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, "IPBOT_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
@@ -40,7 +45,7 @@ def _start(kind: str, data_dir: Path, rate_limit: bool) -> tuple[subprocess.Pope
     if kind == "selfcheck":
         args = [sys.executable, "-m", "bot", "sandbox", "--port", str(port)] + ([] if rate_limit else ["--no-rate-limit"])
     else:
-        args = [sys.executable, str(ROOT / "bench" / "echo_bot.py"), str(port)]
+        args = [sys.executable, str(ROOT / "bench" / "echo_bot.py"), str(port), "--calls", str(ECHO_CALLS)]
     process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
     process.stdout.readline()
     return process, f"http://127.0.0.1:{port}"
