@@ -5,9 +5,9 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.services.claim_lookup import processes, visible_claim, visible_claims
 from bot.services.onboarding import identify
-from bot.services.buttons import is_button
+from bot.services.buttons import ClaimsListPage, is_button
 from bot.telegram_adapter.common import answer_query, send
-from bot.telegram_adapter.context import BotContext
+from bot.telegram_adapter.context import BotContext, keyboard
 from handlers.start import MENU_CLAIMS
 
 
@@ -21,17 +21,40 @@ async def claims(update: Update, context: BotContext) -> None:
         else:
             await send(update, context.line("claims", "detail", c=claim, process=processes(context.services)[claim.program_id]))
         return
-    found = await visible_claims(context.services, me)
-    if found is None:
+    page = await visible_claims(context.services, me)
+    if page is None:
         await send(update, context.line("bind", "need_bind"))
         return
-    who = (me.enterprise.name if me.role == "enterprise" else me.bank.name if me.role == "officer"
-           else context.line("claims", "everyone"))
-    if not found:
-        await send(update, context.line("claims", "empty", who=who))
-    else:
-        await send(update, context.line("claims", "listing", claims=found, who=who, processes=processes(context.services)))
+    if not page.total:
+        await send(update, context.line("claims", "empty", who=_who(context, me)))
+        return
+    text, markup = _listing(context, me, page)
+    await send(update, text, reply_markup=markup)
+
+
+async def claims_paged(update: Update, context: BotContext) -> None:
+    await answer_query(update)
+    me = await identify(context.services, update.effective_chat.id, update.effective_user.id)
+    page = await visible_claims(context.services, me, update.callback_query.data.offset)
+    if page is None or not page.total:
+        return
+    text, markup = _listing(context, me, page)
+    await update.callback_query.edit_message_text(text, reply_markup=markup)
+    context.drop_callback_data(update.callback_query)
+
+
+def _who(context: BotContext, me) -> str:
+    return (me.enterprise.name if me.role == "enterprise" else me.bank.name if me.role == "officer"
+            else context.line("claims", "everyone"))
+
+
+def _listing(context: BotContext, me, page):
+    row = [(context.line("claims", label), ClaimsListPage(offset))
+           for label, offset in (("btn_newer", page.newer), ("btn_older", page.older)) if offset is not None]
+    text = context.line("claims", "listing", page=page, who=_who(context, me), processes=processes(context.services))
+    return text, keyboard([row]) if row else None
 
 
 def handlers() -> list:
-    return [CommandHandler("claims", claims), CallbackQueryHandler(claims, pattern=is_button(MENU_CLAIMS))]
+    return [CommandHandler("claims", claims), CallbackQueryHandler(claims, pattern=is_button(MENU_CLAIMS)),
+            CallbackQueryHandler(claims_paged, pattern=ClaimsListPage)]

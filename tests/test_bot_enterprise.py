@@ -473,7 +473,7 @@ async def test_selfcheck_in_english_uses_the_packs_english_labels(bot):
     assert "Yes" in labels and "« Back" not in labels
 
 
-async def test_a_long_claims_list_is_cut_to_fit_one_message(bot):
+async def test_a_long_claims_list_is_one_message_paged_newest_first(bot):
     store = bot.services.store
     bank = await store.banks.ensure("示例银行", actor="test")
     await store.banks.add_officer(bank.id, 2001, actor="test")
@@ -481,7 +481,11 @@ async def test_a_long_claims_list_is_cut_to_fit_one_message(bot):
         await store.claims.file(NewClaim("cq-jiangbei-2024", bank.id, f"L{i}", CODE, "示例科技有限公司" * 3,
                                          100_000_000, 50_000_000, 90, 15_000_000, None, None, None, "[]"), actor="t")
     [listing] = await bot.send(2001, "/claims")
-    assert len(listing["text"]) < 4096 and "另有25项" in listing["text"]
+    assert len(listing["text"]) < 4096 and "共40项" in listing["text"] and "第1–10项" in listing["text"]
+    assert "L39" in listing["text"] and "贷款 L29\u3000" not in listing["text"]
+    await bot.press(2001, "较早 ▶")
+    page2 = bot.calls("editMessageText")[-1].params["text"]
+    assert "第11–20项" in page2 and "贷款 L29\u3000" in page2
 
 
 async def test_profile_records_region_and_industry_for_broadcasts(bot):

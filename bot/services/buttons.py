@@ -75,6 +75,13 @@ class LoanChoice(Button):
 
 
 @dataclass(frozen=True)
+class ClaimsListPage(Button):
+    """Another page of /claims (what the chat may see is decided again when it is pressed)."""
+
+    offset: int
+
+
+@dataclass(frozen=True)
 class ArticleLink(Button):
     """Show an article's full text."""
 

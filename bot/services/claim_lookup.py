@@ -2,10 +2,13 @@
 
 A claim number the chat may not see is reported exactly like a number that does not exist."""
 
+from dataclasses import dataclass
+
 from bot.services.onboarding import Identity
 from bot.rules.claims import ClaimProcess, claim_process
 from bot.services.container import Services
 from bot.store.claims import Claim
+
 
 
 def processes(services: Services) -> dict[str, ClaimProcess]:
@@ -26,13 +29,37 @@ async def visible_claim(services: Services, identity: Identity, claim_no: str) -
     return claim if claim is not None and may_see(identity, claim) else None
 
 
-async def visible_claims(services: Services, identity: Identity) -> list[Claim] | None:
-    """Newest first; ``None`` for a chat that is nobody yet (it should bind first)."""
-    store = services.store
+#: Claims listed on one page of /claims.
+CLAIMS_PAGE = 10
+
+
+@dataclass(frozen=True)
+class ClaimsPage:
+    """One page of the claims a chat may see, newest first."""
+
+    total: int
+    offset: int
+    claims: list[Claim]
+
+    @property
+    def newer(self) -> int | None:
+        return max(self.offset - CLAIMS_PAGE, 0) if self.offset > 0 else None
+
+    @property
+    def older(self) -> int | None:
+        return self.offset + CLAIMS_PAGE if self.offset + CLAIMS_PAGE < self.total else None
+
+
+async def visible_claims(services: Services, identity: Identity, offset: int = 0) -> ClaimsPage | None:
+    """A page of the claims this chat may see (staff: all; an officer: the bank's; an enterprise: its own),
+    newest first; ``None`` for a chat that is nobody yet (it should bind first)."""
     if identity.staff:
-        return await store.claims.recent()
-    if identity.bank is not None:
-        return await store.claims.for_bank(identity.bank.id)
-    if identity.enterprise is not None:
-        return await store.claims.for_enterprise(identity.enterprise.credit_code)
-    return None
+        scope = {}
+    elif identity.bank is not None:
+        scope = {"bank_id": identity.bank.id}
+    elif identity.enterprise is not None:
+        scope = {"credit_code": identity.enterprise.credit_code}
+    else:
+        return None
+    total, claims = await services.store.claims.page(max(offset, 0), CLAIMS_PAGE, **scope)
+    return ClaimsPage(total, max(offset, 0), claims)

@@ -140,11 +140,6 @@ class Claims:
                                entity_id=claim_no, before=_snapshot(before), after=after)
         return await self.get(claim_no)
 
-    async def for_enterprise(self, credit_code: str) -> list[Claim]:
-        rows = await self.db.fetchall(
-            "SELECT * FROM claims WHERE credit_code = ? ORDER BY filed_at DESC, id DESC", (credit_code,))
-        return [_claim(r) for r in rows]
-
     async def for_bank(self, bank_id: int) -> list[Claim]:
         rows = await self.db.fetchall("SELECT * FROM claims WHERE bank_id = ? ORDER BY filed_at DESC, id DESC",
                                       (bank_id,))
@@ -185,6 +180,18 @@ class Claims:
                                after={**_snapshot(claim), "status": "recovery_returned",
                                       "returned_on": returned_on.isoformat(), "return_fen": recovery.return_fen})
         return await self.get(claim_no)
+
+    async def page(self, offset: int, limit: int, *, bank_id: int | None = None,
+                   credit_code: str | None = None) -> tuple[int, list[Claim]]:
+        """How many claims there are (of one bank, or one enterprise, or all) and one page of them, newest
+        first: a count and an indexed page, however many there are."""
+        where = " AND ".join(clause for clause, value in (("bank_id = :bank", bank_id), ("credit_code = :code", credit_code))
+                             if value is not None) or "1"
+        params = {"bank": bank_id, "code": credit_code, "limit": limit, "offset": offset}
+        total = (await self.db.fetchone(f"SELECT COUNT(*) FROM claims WHERE {where}", params))[0]
+        rows = await self.db.fetchall(f"SELECT * FROM claims WHERE {where} ORDER BY filed_at DESC, id DESC"
+                                      " LIMIT :limit OFFSET :offset", params)
+        return total, [_claim(r) for r in rows]
 
     async def recent(self, limit: int = 20) -> list[Claim]:
         rows = await self.db.fetchall("SELECT * FROM claims ORDER BY updated_at DESC, id DESC LIMIT ?", (limit,))
