@@ -13,6 +13,7 @@ import asyncio
 import errno
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -510,6 +511,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(ctx, CliError("policy_error", ctx.line("errors", "policy_error", message=str(exc)), status=1))
     except CliError as exc:
         return _fail(ctx, exc)
+    except BrokenPipeError:
+        # the reader stopped early (`ipbot ask … | head`): as other Unix tools, end quietly, and keep Python from
+        # reporting the pipe again when it flushes stdout at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def _fail(ctx: Context, error: CliError) -> int:

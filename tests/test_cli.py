@@ -296,3 +296,12 @@ def test_report_exports_keep_loan_book_text_as_text_never_formulas(tmp_path):
     sheet = load_workbook(tmp_path / "out" / "report.xlsx")["claims"]
     values = [cell.value for cell in sheet[2]]
     assert "'" + evil in values and not any(isinstance(v, str) and v.startswith("=") for v in values)
+
+
+def test_a_reader_that_stops_early_gets_no_traceback():
+    process = subprocess.Popen([sys.executable, "-m", "bot", "policy", "list"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    process.stdout.close()  # as `ipbot policy list | head -0` would
+    errors = process.stderr.read()
+    process.wait(timeout=30)
+    assert "Traceback" not in errors and "BrokenPipe" not in errors
