@@ -177,3 +177,49 @@ def test_a_staff_broadcast_reaches_the_enterprise_and_the_bank(sandbox):
     sandbox.press(STAFF, "发送给")
     assert "示例科技有限公司：本周五下午召开政策宣讲会。" in sandbox.texts(sandbox.replies(ENTERPRISE))
     assert "示例银行：本周五下午召开政策宣讲会。" in sandbox.texts(sandbox.replies(OFFICER))
+
+
+def test_stopping_with_a_web_chat_waiting_for_messages_is_quick(tmp_path):
+    import signal
+    import threading
+    import time
+
+    import httpx
+
+    process = SandboxProcess(tmp_path / "data")
+
+    def web_chat_waiting():
+        try:
+            process.messages(1001, after=10**6, wait=25)
+        except httpx.HTTPError:
+            pass  # the server went away: that is the point
+
+    waiting = threading.Thread(target=web_chat_waiting, daemon=True)
+    waiting.start()
+    time.sleep(0.5)
+    start = time.monotonic()
+    process.process.send_signal(signal.SIGTERM)
+    process.process.wait(timeout=30)
+    assert time.monotonic() - start < 10  # the long poll is ended, not waited out (it would take 25 s)
+
+
+async def test_the_demo_seeds_only_an_empty_store(tmp_path):
+    from datetime import date
+
+    from bot.config import Settings
+    from bot.services.container import open_services
+    from bot.services.demo import BANK, seed_demo
+    from bot.services.loan_import import import_loan_book
+
+    services = await open_services(Settings(IPBOT_DATA_DIR=tmp_path / "data"))
+    try:
+        assert await seed_demo(services, date(2026, 11, 1))
+        mine = csv_bytes([row("MY-1", bank=BANK), row("MY-2", bank=BANK)])
+        await import_loan_book(services.store, services.programs[0], mine, "mine.csv", report_date=date(2026, 11, 2),
+                               actor="user")
+        assert not await seed_demo(services, date(2026, 11, 2))  # the user's data is left as it is
+        bank = await services.store.banks.by_name(BANK)
+        book = await services.store.loans.latest_of_bank(services.programs[0].id, bank.id)
+        assert [loan.loan_id for loan in book] == ["MY-1", "MY-2"]
+    finally:
+        await services.close()

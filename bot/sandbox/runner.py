@@ -21,6 +21,8 @@ from bot.services.demo import ENTERPRISE_USER, OFFICER_USER, STAFF_USER, seed_de
 from bot.texts import TEXTS
 
 POLL_TIMEOUT = 10
+#: On Ctrl-C an open web chat's long poll is ended after this long, not waited out (up to 25 s).
+SHUTDOWN_SECONDS = 1.0
 
 
 class NotLoopback(ValueError):
@@ -74,11 +76,13 @@ async def serve(settings: Settings, host: str, port: int, demo: bool, *, rate_li
     services = await open_services(settings, exclusive=True)
     access_token = write_access_token(settings.data_dir)
     sandbox = Sandbox(token, settings.data_dir / "sandbox_files", access_token, flood_control=rate_limit)
-    runner = web.AppRunner(create_app(sandbox, allowed_hosts(host, port)), access_log=None)
+    runner = web.AppRunner(create_app(sandbox, allowed_hosts(host, port)), access_log=None,
+                           shutdown_timeout=SHUTDOWN_SECONDS)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
+    kept = False
     if demo:
-        await seed_demo(services, today())
+        kept = not await seed_demo(services, today())
         for user in (ENTERPRISE_USER, OFFICER_USER, STAFF_USER):
             sandbox.open_chat(user)
     base = f"http://{host}:{port}"
@@ -88,7 +92,8 @@ async def serve(settings: Settings, host: str, port: int, demo: bool, *, rate_li
     await app.post_init(app)
     await app.updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=POLL_TIMEOUT, poll_interval=0)
     await app.start()
-    print(TEXTS.line(settings.locale, "sandbox", "started", url=f"{base}/?token={access_token}", demo=demo), flush=True)
+    print(TEXTS.line(settings.locale, "sandbox", "started", url=f"{base}/?token={access_token}", demo=demo, kept=kept),
+          flush=True)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

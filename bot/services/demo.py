@@ -15,9 +15,12 @@ DEMO_REGION, DEMO_INDUSTRY = "重庆市江北区", "新一代信息技术"
 ACTOR = "sandbox:demo"
 
 
-async def seed_demo(services: Services, today: date) -> None:
-    """Idempotent: running it again on the same data directory changes nothing but the book's date."""
+async def seed_demo(services: Services, today: date) -> bool:
+    """Seed an empty store (no bank, no enterprise) and return True; a store that holds anything is the user's
+    data and is left as it is (False), so running the README's command again never writes over it."""
     store = services.store
+    if await store.banks.all() or await store.enterprises.count():
+        return False
     for user in (ENTERPRISE_USER, OFFICER_USER, STAFF_USER):
         await store.chats.ensure(user)
     enterprise = await store.enterprises.register(ENTERPRISE_CODE, ENTERPRISE_NAME, ACTOR,
@@ -28,3 +31,4 @@ async def seed_demo(services: Services, today: date) -> None:
     await store.banks.add_officer(bank.id, OFFICER_USER, ACTOR)
     book = resources.files("bot.services").joinpath("demo_book.csv").read_bytes()
     await import_loan_book(store, services.programs[0], book, "demo_book.csv", report_date=today, actor=ACTOR)
+    return True

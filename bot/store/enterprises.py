@@ -25,6 +25,9 @@ class Enterprises:
     def __init__(self, db: Database):
         self.db = db
 
+    async def count(self) -> int:
+        return (await self.db.fetchone("SELECT COUNT(*) FROM enterprises"))[0]
+
     async def by_code(self, credit_code: str) -> Enterprise | None:
         row = await self.db.fetchone("SELECT * FROM enterprises WHERE credit_code = ?", (credit_code,))
         return _enterprise(row) if row else None
