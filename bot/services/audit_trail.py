@@ -4,10 +4,11 @@ before → after", amounts in yuan, newest first, a page at a time, for everythi
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from bot.rules.money import from_fen
 from bot.services.container import Services
+from bot.services.paging import Paged
 from bot.store.audit import AuditEntry
 
 PAGE_SIZE = 10
@@ -36,21 +37,14 @@ class AuditLine:
 
 
 @dataclass(frozen=True)
-class AuditView:
+class AuditView(Paged):
+    page_size: ClassVar[int] = PAGE_SIZE
     lines: list[AuditLine]
     offset: int
     total: int
     entity: str | None = None
     entity_id: str | None = None
     subject: str | None = None
-
-    @property
-    def newer(self) -> int | None:
-        return max(self.offset - PAGE_SIZE, 0) if self.offset > 0 else None
-
-    @property
-    def older(self) -> int | None:
-        return self.offset + PAGE_SIZE if self.offset + PAGE_SIZE < self.total else None
 
 
 async def audit_filter(services: Services, text: str) -> tuple[str, str, str] | None:

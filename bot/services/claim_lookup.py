@@ -3,10 +3,12 @@
 A claim number the chat may not see is reported exactly like a number that does not exist."""
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from bot.services.onboarding import Identity
 from bot.rules.claims import ClaimProcess, claim_process
 from bot.services.container import Services
+from bot.services.paging import Paged
 from bot.store.claims import Claim
 
 
@@ -34,20 +36,13 @@ CLAIMS_PAGE = 10
 
 
 @dataclass(frozen=True)
-class ClaimsPage:
+class ClaimsPage(Paged):
     """One page of the claims a chat may see, newest first."""
 
+    page_size: ClassVar[int] = CLAIMS_PAGE
     total: int
     offset: int
     claims: list[Claim]
-
-    @property
-    def newer(self) -> int | None:
-        return max(self.offset - CLAIMS_PAGE, 0) if self.offset > 0 else None
-
-    @property
-    def older(self) -> int | None:
-        return self.offset + CLAIMS_PAGE if self.offset + CLAIMS_PAGE < self.total else None
 
 
 async def visible_claims(services: Services, identity: Identity, offset: int = 0) -> ClaimsPage | None:

@@ -10,6 +10,7 @@ what waits on them."""
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import ClassVar
 
 from bot.rules.claims import apply_transition, claim_process, approved_amount_allowed, available_actions, recovery_return
 from bot.rules.compensation import (
@@ -24,6 +25,7 @@ from bot.services.buttons import ClaimAction, FundAction
 from bot.services.container import Services
 from bot.services.monitoring import check_fund, pending_suspensions
 from bot.services.notify import Notification, queue_in, to_all
+from bot.services.paging import Paged
 from bot.store.banks import Bank
 from bot.store.claims import Claim, NewClaim
 from bot.store.loans import LoanRecord
@@ -177,9 +179,10 @@ REVIEW_PAGE = 8
 
 
 @dataclass(frozen=True)
-class ReviewDesk:
+class ReviewDesk(Paged):
     """One page of the claims waiting for staff, oldest first, with how many wait in each status."""
 
+    page_size: ClassVar[int] = REVIEW_PAGE
     counts: dict[str, int]
     offset: int
     claims: list[Claim]
@@ -187,14 +190,6 @@ class ReviewDesk:
     @property
     def total(self) -> int:
         return sum(self.counts.values())
-
-    @property
-    def newer(self) -> int | None:
-        return max(self.offset - REVIEW_PAGE, 0) if self.offset > 0 else None
-
-    @property
-    def older(self) -> int | None:
-        return self.offset + REVIEW_PAGE if self.offset + REVIEW_PAGE < self.total else None
 
 
 async def review_desk(services: Services, offset: int = 0) -> ReviewDesk:
