@@ -151,11 +151,11 @@ async def import_loan_book(store: Store, pack: PolicyPack, source: Source, filen
     chunk at a time in one transaction, so memory stays flat whatever the file's size. Raises `LoanBookError`
     with every row's error (nothing written) if any row is bad. ``dry_run``: the same, rolled back at the end
     (what an upload would change, for the officer to confirm)."""
-    program = require_program(pack)
+    require_program(pack)
     await store.programs.ensure([pack.id])
     try:
         async with asyncio.timeout(PARSE_SECONDS):
-            return await _import(store, pack, program, source, filename, report_date, actor, only_bank, dry_run)
+            return await _import(store, pack, source, filename, report_date, actor, only_bank, dry_run)
     except TimeoutError:
         raise LoanBookError([RowError(0, None, "too_slow", str(PARSE_SECONDS))]) from None
     except DuplicateLoan:
@@ -168,9 +168,9 @@ class _RolledBack(Exception):
     """Ends a dry run's transaction."""
 
 
-async def _import(store: Store, pack: PolicyPack, program, source: Source, filename: str, report_date: date,
+async def _import(store: Store, pack: PolicyPack, source: Source, filename: str, report_date: date,
                   actor: str, only_bank: str | None, dry_run: bool) -> ImportSummary:
-    tally = BookTally(program)
+    tally = BookTally(pack.program)
     try:
         with _open(source) as binary:
             header, rows = await asyncio.to_thread(read_table, binary, filename)

@@ -55,10 +55,7 @@ def build_dictionary(stem: Path, domain_words: Iterable[str]) -> None:
         freqs[trie[word]] = freq
     freqs.append(total)
     write_atomically(stem.with_suffix(".freq"), freqs.tobytes())
-    fd, temporary = tempfile.mkstemp(dir=stem.parent, prefix=f".{stem.name}.trie.")
-    os.close(fd)
-    trie.save(temporary)
-    os.replace(temporary, stem.with_suffix(".trie"))
+    write_atomically(stem.with_suffix(".trie"), trie.tobytes())
 
 
 class _Frequencies:
