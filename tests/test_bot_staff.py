@@ -165,6 +165,44 @@ async def test_staff_can_ask_the_bank_for_more_information(bot):
     assert (await bot.services.store.claims.get(claim.claim_no)).status == "filed"
 
 
+async def test_the_bank_answers_a_request_for_more_with_text_and_files_and_staff_see_them_on_the_claim(bot):
+    claim = await _claim_waiting(bot)
+    await bot.send(STAFF, "/review")
+    await bot.press(STAFF, claim.claim_no)
+    await bot.press(STAFF, "请银行补充材料")
+    await bot.send(STAFF, "请提供质押登记证明")
+    await bot.press(2001, "补充材料")
+    await bot.send(2001, "登记证明见附件")
+    prompt = bot.texts(await bot.send_document(2001, "质押登记证明.pdf", b"%PDF-1.4 proof"))
+    assert "文件1个（质押登记证明.pdf）" in prompt  # a PDF here is material for the claim, not a loan book
+    mark = len(bot.fake.calls)
+    done = bot.texts(await bot.press(2001, "提交补充材料"))
+    assert f"已把补偿申请{claim.claim_no}的补充材料" in done
+    to_staff = bot.fake.sent_since(mark, STAFF)
+    assert "登记证明见附件" in bot.texts(to_staff) and "质押登记证明.pdf" in bot.texts(to_staff)
+    assert any(c.params["chat_id"] == STAFF for c in bot.calls("sendDocument")[-1:])
+    assert bot.fake.last_with_button(STAFF, "开始审核")  # staff can act on it from there
+    await bot.send(STAFF, "/review")
+    opened = bot.texts(await bot.press(STAFF, claim.claim_no))
+    assert "资金管理人请银行补充：请提供质押登记证明" in opened
+    assert "银行补充：登记证明见附件；附件：质押登记证明.pdf" in opened
+    audit = bot.texts(await bot.send(STAFF, f"/audit {claim.claim_no}"))
+    assert "银行补充材料" in audit and "附件：质押登记证明.pdf" in audit
+
+
+async def test_a_revoked_officer_cannot_answer_a_request_for_more(bot):
+    claim = await _claim_waiting(bot)
+    await bot.send(STAFF, "/review")
+    await bot.press(STAFF, claim.claim_no)
+    await bot.press(STAFF, "请银行补充材料")
+    await bot.send(STAFF, "请提供质押登记证明")
+    await bot.press(2001, "补充材料")
+    await bot.send(2001, "见附件")
+    await bot.services.store.banks.revoke_officer(1, 2001, actor="test")
+    assert "只供合作银行的客户经理" in bot.texts(await bot.press(2001, "提交补充材料"))
+    assert [s.kind for s in await bot.services.store.claims.supplements(claim.id)] == ["question"]
+
+
 async def test_an_empty_review_desk_says_so(bot):
     assert "审核台是空的" in bot.texts(await bot.send(STAFF, "/review"))
 

@@ -7,7 +7,7 @@ transaction that records the change, and the reasons shown with the amount are s
 also says who must hear of each change: the bank's officers and the enterprise's bound chats, and staff for
 what waits on them."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import ClassVar
@@ -21,7 +21,7 @@ from bot.rules.monitoring import covered_despite_suspension
 from bot.rules.policy import PolicyPack
 from bot.rules.reasons import Reason, reasons_from_json, reasons_to_json
 from bot.services import ledger
-from bot.services.buttons import ClaimAction, FundAction
+from bot.services.buttons import ClaimAction, FundAction, SupplyInfo
 from bot.services.container import Services
 from bot.services.monitoring import check_fund, pending_suspensions
 from bot.services.notify import Notification, queue_in, to_all
@@ -201,11 +201,13 @@ async def review_desk(services: Services, offset: int = 0) -> ReviewDesk:
 
 
 async def review_notice(services: Services, staff_chat: int, claim_no: str) -> Notification | None:
-    """One claim opened from the desk: its ceiling's reasons and the buttons for what staff may do next."""
+    """One claim opened from the desk: its ceiling's reasons, what was asked of the bank and what it sent, and
+    the buttons for what staff may do next."""
     claim = await services.store.claims.get(claim_no)
     if claim is None:
         return None
-    params = _claim_params(services, claim, action="review", reasons=reasons_from_json(claim.reasons))
+    params = _claim_params(services, claim, action="review", reasons=reasons_from_json(claim.reasons),
+                           supplements=await services.store.claims.supplements(claim.id))
     return Notification(staff_chat, "claim_notices", "for_review", params, staff_buttons(claim))
 
 
@@ -224,11 +226,37 @@ async def desk_decisions(services: Services, staff_chat: int) -> list[Notificati
 
 
 async def ask_bank(services: Services, claim_no: str, question: str, actor: str) -> list[Notification]:
-    """Staff ask the bank for more information on a claim (no change of status)."""
-    claim = await services.store.claims.get(claim_no)
-    officers = await services.store.banks.officers(claim.bank_id)
-    return to_all(officers, "claim_notices", "info_requested", {"claim_no": claim_no, "loan_id": claim.loan_id,
-                                                                 "question": question})
+    """Staff ask the bank for more on a claim (no change of status): the question is kept with the claim and
+    goes to the bank's officers with a button to answer it."""
+    store = services.store
+    async with store.atomic():
+        claim = await store.claims.get(claim_no)
+        if claim is None:
+            raise ClaimRefused("unknown_claim")
+        await store.claims.add_supplement(claim, "question", question, (), actor)
+        notes = to_all(await store.banks.officers(claim.bank_id), "claim_notices", "info_requested",
+                       {"claim_no": claim_no, "loan_id": claim.loan_id, "question": question},
+                       ((("btn_supply_info", SupplyInfo(claim_no)),),))
+        return await queue_in(store, notes)
+
+
+async def supply_info(services: Services, claim_no: str, officer_chat: int, text: str,
+                      files: tuple[tuple[str, str], ...], actor: str) -> list[Notification]:
+    """The bank answers staff's request with text and files (Telegram file ids): kept with the claim and sent
+    on to staff, with the buttons for what they may do next. Only an officer of the claim's bank may answer,
+    checked at the moment of answering (an officer revoked meanwhile answers nothing)."""
+    store = services.store
+    async with store.atomic():
+        claim = await store.claims.get(claim_no)
+        if claim is None:
+            raise ClaimRefused("unknown_claim")
+        if officer_chat not in await store.banks.officers(claim.bank_id):
+            raise ClaimRefused("not_officer")
+        await store.claims.add_supplement(claim, "answer", text, files, actor)
+        params = _claim_params(services, claim, text=text, files=[name for _, name in files])
+        notes = [replace(note, documents=files) for note in
+                 to_all(services.settings.staff_ids, "claim_notices", "info_supplied", params, staff_buttons(claim))]
+        return await queue_in(store, notes)
 
 
 async def file_claim(services: Services, pack: PolicyPack, bank: Bank, loan_id: str, loss: Decimal, today: date,

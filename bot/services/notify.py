@@ -35,6 +35,8 @@ class Notification:
     params: dict[str, Any] = field(default_factory=dict)
     #: Rows of (label macro in the same template, callback data).
     buttons: tuple[tuple[tuple[str, object], ...], ...] = ()
+    #: Files sent after the text, as (Telegram file id, file name): what a bank attached to a claim.
+    documents: tuple[tuple[str, str], ...] = ()
     #: Set once the notification is in the outbox (`queue_in`), so it is not queued twice.
     outbox_id: int | None = None
 

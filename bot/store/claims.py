@@ -4,6 +4,7 @@ Which transitions are allowed is decided by `bot.rules.claims`; this module only
 refuses a change made from a status the claim is no longer in (two reviewers pressing at once).
 """
 
+import json
 from dataclasses import dataclass, fields
 from datetime import date
 
@@ -63,6 +64,18 @@ class Recovery:
     received_on: str
     deadline: str
     returned_on: str | None
+
+
+@dataclass(frozen=True)
+class Supplement:
+    """A question staff asked the bank about a claim, or the bank's answer: its text and files, each file
+    as (Telegram file id, file name)."""
+
+    kind: str
+    actor: str
+    text: str
+    files: tuple[tuple[str, str], ...]
+    created_at: str
 
 
 class StaleClaim(Exception):
@@ -297,3 +310,22 @@ class Claims:
         """Recoveries not yet returned: the reminders are derived from these, never from jobs alone."""
         rows = await self.db.fetchall("SELECT * FROM recoveries WHERE returned_on IS NULL ORDER BY deadline, id")
         return [Recovery(*(r[f.name] for f in fields(Recovery))) for r in rows]
+
+    async def add_supplement(self, claim: Claim, kind: str, text: str, files: tuple[tuple[str, str], ...],
+                             actor: str) -> None:
+        """A question to the bank (``question``) or the bank's answer (``answer``), with its audit row."""
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO claim_supplements (claim_id, kind, actor, text, files, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (claim.id, kind, actor, text, json.dumps([list(f) for f in files], ensure_ascii=False),
+                 self.db.now_iso()))
+            await audit.record(tx, self.db, actor=actor, action=f"claim.{kind}", entity="claim",
+                               entity_id=claim.claim_no,
+                               after={"text": text, "files": [name for _, name in files]})
+
+    async def supplements(self, claim_id: int) -> list[Supplement]:
+        """The questions and answers on a claim, oldest first."""
+        rows = await self.db.fetchall("SELECT * FROM claim_supplements WHERE claim_id = ? ORDER BY id", (claim_id,))
+        return [Supplement(r["kind"], r["actor"], r["text"], tuple(tuple(f) for f in json.loads(r["files"])),
+                           r["created_at"]) for r in rows]

@@ -32,7 +32,8 @@ async def attempt(send: Callable[[], Awaitable]) -> SendResult:
 
 
 def notification_sender(bot: Bot, services: Services) -> NotificationSender:
-    """A notice rendered in its recipient's language, cut at Telegram's length, its buttons on the last part."""
+    """A notice rendered in its recipient's language, cut at Telegram's length, its buttons on the last part,
+    then the files it carries."""
 
     async def send(note: Notification) -> SendResult:
         locale = await chat_locale(services, note.chat_id)
@@ -43,6 +44,8 @@ def notification_sender(bot: Bot, services: Services) -> NotificationSender:
         async def go() -> None:
             for i, chunk in enumerate(chunks):
                 await bot.send_message(note.chat_id, chunk, reply_markup=markup if i == len(chunks) - 1 else None)
+            for file_id, _ in note.documents:
+                await bot.send_document(note.chat_id, file_id)
 
         return await attempt(go)
 
