@@ -17,9 +17,10 @@ from bot.services.loan_import import SUPPORTED_SUFFIXES
 from bot.services.loan_template import loan_book_template
 from bot.services.monitoring import bank_status, import_and_check, preview_book
 from bot.services.officers import PAYLOAD_PREFIX, officer_bank, redeem_invite
+from bot.services.onboarding import remember_chat
 from bot.telegram_limits import MAX_DOWNLOAD
 from bot.texts import TEXTS
-from bot.services.buttons import BookUpload, LoanChoice, ProgramChoice, Step, is_button
+from bot.services.buttons import BookUpload, LoanChoice, ProgramChoice, Step, SupplyInfo, is_button
 from bot.telegram_adapter.common import CANCEL, amount_from, answer_query, close_keyboard, conversation, program_rows, send
 from bot.telegram_adapter.context import BotContext, keyboard
 from bot.telegram_adapter.menu import set_chat_menu
@@ -45,7 +46,8 @@ async def _officer_bank(update: Update, context: BotContext):
 
 async def join_by_invite(update: Update, context: BotContext) -> None:
     """``/start inv-...``: a one-time invite link makes this chat an officer of the bank."""
-    chat = update.effective_chat
+    chat, user = update.effective_chat, update.effective_user
+    await remember_chat(context.services, chat.id, context.locale, user.full_name, user.username)
     status, bank = await redeem_invite(context.services, context.args[0], chat.id, now())
     await send(update, context.line("bank", f"invite_{status}", bank=bank.name if bank else ""))
     if status == "ok":
@@ -342,9 +344,92 @@ async def withdraw(update: Update, context: BotContext) -> None:
         await _bank_acts(update, context, claim, "withdraw", "withdraw_not_now")
 
 
+# -- answering staff's request for more on a claim ---------------------------------------------------
+
+SUPPLY = "supply_info"
+COLLECT = 0
+SUPPLY_SUBMIT = Step(SUPPLY, "submit")
+
+
+async def supply_start(update: Update, context: BotContext) -> int:
+    """The officer pressed 补充材料 on staff's request: what they send next (text, files, photos) is
+    gathered until they press 提交."""
+    await answer_query(update)
+    bank = await _officer_bank(update, context)
+    if bank is None:
+        return ConversationHandler.END
+    claim = await claims_workflow.get_claim(context.services, update.callback_query.data.claim_no)
+    if claim is None or claim.bank_id != bank.id:
+        await send(update, context.line("claims", "not_found", claim_no=update.callback_query.data.claim_no))
+        return ConversationHandler.END
+    context.user_data[SUPPLY] = {"claim_no": claim.claim_no, "texts": [], "files": []}
+    await supply_reprompt(update, context)
+    return COLLECT
+
+
+async def supply_reprompt(update: Update, context: BotContext) -> None:
+    state = context.user_data.get(SUPPLY)
+    if state is None:
+        return
+    await send(update, context.line("bank", "supply_prompt", claim_no=state["claim_no"], texts=len(state["texts"]),
+                                    files=[name for _, name in state["files"]]),
+               reply_markup=keyboard([[(context.line("bank", "btn_supply_submit"), SUPPLY_SUBMIT),
+                                       (context.line("common", "cancel"), CANCEL)]]))
+
+
+async def supply_text(update: Update, context: BotContext) -> int:
+    context.user_data[SUPPLY]["texts"].append(update.message.text.strip())
+    await supply_reprompt(update, context)
+    return COLLECT
+
+
+async def supply_file(update: Update, context: BotContext) -> int:
+    """A document or a photo for the claim, kept by its Telegram file id (sent on to staff as it is)."""
+    message = update.message
+    if message.document is not None:
+        attached = (message.document.file_id, message.document.file_name or context.line("bank", "unnamed_file"))
+    else:
+        attached = (message.photo[-1].file_id, context.line("bank", "photo_file", n=len(context.user_data[SUPPLY]["files"]) + 1))
+    context.user_data[SUPPLY]["files"].append(attached)
+    if message.caption:
+        context.user_data[SUPPLY]["texts"].append(message.caption.strip())
+    await supply_reprompt(update, context)
+    return COLLECT
+
+
+async def supply_submit(update: Update, context: BotContext) -> int:
+    await answer_query(update)
+    state = context.user_data[SUPPLY]
+    if not state["texts"] and not state["files"]:
+        await send(update, context.line("bank", "supply_empty"))
+        return COLLECT
+    await close_keyboard(update, context)
+    context.user_data.pop(SUPPLY)
+    try:
+        notes = await claims_workflow.supply_info(
+            context.services, state["claim_no"], update.effective_chat.id, "\n".join(state["texts"]),
+            tuple(tuple(f) for f in state["files"]), actor=f"user:{update.effective_user.id}")
+    except ClaimRefused as exc:
+        await send(update, context.line("bank", "not_officer") if exc.code == "not_officer"
+                   else context.line("claims", "not_found", claim_no=state["claim_no"]))
+        return ConversationHandler.END
+    await push(context.bot, context.services, notes)
+    await send(update, context.line("bank", "supply_sent", claim_no=state["claim_no"], files=len(state["files"])))
+    return ConversationHandler.END
+
+
 def handlers() -> list:
     text = filters.TEXT & ~filters.COMMAND
     return [
+        conversation(
+            SUPPLY,
+            entry_points=[CallbackQueryHandler(supply_start, pattern=SupplyInfo)],
+            states={COLLECT: [MessageHandler(text, supply_text),
+                              MessageHandler(filters.Document.ALL | filters.PHOTO, supply_file),
+                              CallbackQueryHandler(supply_submit, pattern=is_button(SUPPLY_SUBMIT))]},
+            key=SUPPLY,
+            reprompt=supply_reprompt,
+        ),
         CommandHandler("start", join_by_invite, filters.Regex(rf"^/start {PAYLOAD_PREFIX}")),
         conversation(
             "file_claim",

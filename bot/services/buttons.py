@@ -99,6 +99,13 @@ class ClaimAction(StaffButton):
 
 
 @dataclass(frozen=True)
+class SupplyInfo(Button):
+    """A bank officer answers staff's request for more on a claim (the officer is checked when it is sent)."""
+
+    claim_no: str
+
+
+@dataclass(frozen=True)
 class SuspensionDecision(StaffButton):
     approve: bool
     alert_id: int
@@ -122,6 +129,14 @@ class RevokeOfficer(StaffButton):
 
 
 @dataclass(frozen=True)
+class OfficersPage(StaffButton):
+    """Another page of /officers for one bank."""
+
+    bank_id: int
+    offset: int
+
+
+@dataclass(frozen=True)
 class InviteBank(StaffButton):
     """Make an officer invite for this bank; a name not yet registered becomes a bank only when pressed."""
 
@@ -133,6 +148,14 @@ class BindingDecision(StaffButton):
     approve: bool
     enterprise_id: int
     chat_id: int
+
+
+@dataclass(frozen=True)
+class BindingChoice(Button):
+    """A chat's own binding: ``switch`` to it, ``remove`` it (asks), ``remove_confirmed``."""
+
+    action: str
+    enterprise_id: int
 
 
 @dataclass(frozen=True)
