@@ -22,7 +22,8 @@ async def only_new_private_messages(update: Update, context: BotContext) -> None
     if update.edited_message is not None or (chat is not None and chat.type != ChatType.PRIVATE):
         raise ApplicationHandlerStop
     if chat is not None:
-        await user_wrote(context.services, chat.id)
+        user = update.effective_user
+        await user_wrote(context.services, chat.id, user and user.full_name, user and user.username)
 
 
 async def on_error(update: object, context: BotContext) -> None:

@@ -13,13 +13,14 @@ from bot.services import claims_workflow
 from bot.services.claims_workflow import STAFF_ROLE, ClaimRefused
 from bot.services.audit_trail import audit_filter, audit_page
 from bot.services.officers import (
-    bank_by_name, bank_names, create_invite, officers_of, revoke_officer, similar_bank_names,
+    OfficerList, bank_by_id, bank_by_name, bank_names, create_invite, officer_list, person, revoke_officer,
+    similar_bank_names,
 )
 from bot.services.monitoring import FundDecisionRefused, decide_fund, decide_suspension, fund_position, monitor_now
 from bot.texts import TEXTS
 from bot.services.reports import build_report
-from bot.services.buttons import (AuditPage, ClaimAction, FundAction, InviteBank, ReviewOpen, ReviewPage, RevokeOfficer,
-                                  SuspensionDecision, is_button)
+from bot.services.buttons import (AuditPage, ClaimAction, FundAction, InviteBank, OfficersPage, ReviewOpen, ReviewPage,
+                                  RevokeOfficer, SuspensionDecision, is_button)
 from bot.telegram_adapter.common import CANCEL, amount_from, answer_query, close_keyboard, conversation, send, staff_only
 from bot.telegram_adapter.context import BotContext, keyboard
 from bot.telegram_adapter.push import push
@@ -64,15 +65,34 @@ async def _send_invite(update: Update, context: BotContext, bank_name: str) -> N
 
 @staff_only
 async def officers(update: Update, context: BotContext) -> None:
-    """``/officers BANK``: the bank's officers, each with a button to revoke them."""
+    """``/officers BANK``: the bank's officers by name and @username, a page at a time, each with a button to
+    revoke them."""
     bank = await bank_by_name(context.services, " ".join(context.args or []))
     if bank is None:
         await send(update, context.line("staff", "unknown_bank", names=await bank_names(context.services)))
         return
-    chat_ids = await officers_of(context.services, bank.id)
-    rows = [[(context.line("staff", "btn_revoke", chat_id=chat_id), RevokeOfficer(bank.id, chat_id))] for chat_id in chat_ids]
-    await send(update, context.line("staff", "officers", bank=bank.name, chat_ids=chat_ids),
-               reply_markup=keyboard(rows) if rows else None)
+    text, markup = _officers_screen(context, await officer_list(context.services, bank))
+    await send(update, text, reply_markup=markup)
+
+
+@staff_only
+async def officers_paged(update: Update, context: BotContext) -> None:
+    await answer_query(update)
+    data = update.callback_query.data
+    bank = await bank_by_id(context.services, data.bank_id)
+    text, markup = _officers_screen(context, await officer_list(context.services, bank, data.offset))
+    await update.callback_query.edit_message_text(text, reply_markup=markup)
+    context.drop_callback_data(update.callback_query)
+
+
+def _officers_screen(context: BotContext, page: OfficerList):
+    rows = [[(context.line("staff", "btn_revoke", person=p), RevokeOfficer(page.bank.id, p.chat_id))]
+            for p in page.people]
+    paging = [(context.line("staff", label), OfficersPage(page.bank.id, offset))
+              for label, offset in (("btn_officers_newer", page.newer), ("btn_officers_older", page.older))
+              if offset is not None]
+    rows += [paging] if paging else []
+    return context.line("staff", "officers", page=page), keyboard(rows) if rows else None
 
 
 @staff_only
@@ -81,15 +101,17 @@ async def revoke(update: Update, context: BotContext) -> None:
     await answer_query(update)
     data = update.callback_query.data
     bank_id, chat_id = data.bank_id, data.chat_id
+    officer = await person(context.services, chat_id)
     if not data.confirmed:
         confirm = RevokeOfficer(bank_id, chat_id, confirmed=True)
-        await send(update, context.line("staff", "revoke_confirm", chat_id=chat_id),
-                   reply_markup=keyboard([[(context.line("staff", "btn_revoke_confirm"), confirm)]]))
+        await send(update, context.line("staff", "revoke_confirm", person=officer),
+                   reply_markup=keyboard([[(context.line("staff", "btn_revoke_confirm"), confirm),
+                                           (context.line("common", "cancel"), CANCEL)]]))
         return
     await close_keyboard(update, context)
     await push(context.bot, context.services,
                await revoke_officer(context.services, bank_id, chat_id, actor=f"user:{update.effective_user.id}"))
-    await send(update, context.line("staff", "revoked", chat_id=chat_id))
+    await send(update, context.line("staff", "revoked", person=officer))
 
 
 @staff_only
@@ -382,6 +404,7 @@ def handlers() -> list:
         CallbackQueryHandler(invite_chosen, pattern=InviteBank),
         CommandHandler("officers", officers),
         CallbackQueryHandler(revoke, pattern=RevokeOfficer),
+        CallbackQueryHandler(officers_paged, pattern=OfficersPage),
         CommandHandler("monitor", monitor),
         conversation(
             "fund_decision",

@@ -19,7 +19,8 @@ MENU_LANG = Menu("lang")
 
 async def start(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
-    await remember_chat(context.services, chat.id, context.locale)
+    user = update.effective_user
+    await remember_chat(context.services, chat.id, context.locale, user.full_name, user.username)
     me = await identify(context.services, chat.id, update.effective_user.id)
     text = context.line("start", "greeting", role=me.role, enterprise=me.enterprise.name if me.enterprise else None,
                         bank=me.bank.name if me.bank else None,

@@ -48,7 +48,8 @@ class BotHarness:
         return self.app.services
 
     def _user(self, user_id: int) -> dict:
-        return {"id": user_id, "is_bot": False, "first_name": f"user{user_id}", "language_code": "zh-hans"}
+        return {"id": user_id, "is_bot": False, "first_name": f"user{user_id}", "username": f"u{user_id}",
+                "language_code": "zh-hans"}
 
     async def _process(self, payload: dict, chat_id: int) -> list[dict]:
         self.fake.rules.user_wrote(chat_id)

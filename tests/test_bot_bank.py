@@ -77,17 +77,34 @@ async def test_an_expired_or_unknown_invite_binds_nobody(bot):
     assert await store.banks.bank_of_officer(OFFICER) is None
 
 
-async def test_several_officers_per_bank_and_staff_can_revoke_one(bot):
+async def test_several_officers_per_bank_by_name_and_staff_can_revoke_one_after_confirming(bot):
     await join(bot, OFFICER)
     await join(bot, 2002)
     text = bot.texts(await bot.send(STAFF, f"/officers {BANK}"))
-    assert "2001" in text and "2002" in text
+    assert "共2人" in text and "1. user2001（@u2001）" in text and "2. user2002（@u2002）" in text
     mark = len(bot.fake.calls)
-    await bot.press(STAFF, "撤销 2001")
+    assert "确定撤销 user2001（@u2001）" in bot.texts(await bot.press(STAFF, "撤销 user2001（@u2001）"))
     assert bot.fake.sent_since(mark, OFFICER) == []
-    await bot.press(STAFF, "确认撤销")
+    assert "已撤销 user2001（@u2001）" in bot.texts(await bot.press(STAFF, "确认撤销"))
     assert "撤销" in bot.texts(bot.fake.sent_since(mark, OFFICER))
     assert await bot.services.store.banks.officers((await bot.services.store.banks.by_name(BANK)).id) == [2002]
+
+
+async def test_officers_are_listed_a_page_at_a_time(bot):
+    for chat_id in range(3001, 3013):
+        await join(bot, chat_id)
+    [first] = await bot.send(STAFF, f"/officers {BANK}")
+    assert "共12人，第1–10人" in first["text"] and "user3010" in first["text"] and "user3011" not in first["text"]
+    await bot.press(STAFF, "下一页 ▶")
+    second = bot.calls("editMessageText")[-1].params
+    assert "第11–12人" in second["text"] and "user3012" in second["text"]
+
+
+async def test_a_renamed_user_is_listed_by_the_new_name(bot):
+    await join(bot, OFFICER)
+    bot._user = lambda user_id: {"id": user_id, "is_bot": False, "first_name": "李强", "username": "liqiang"}
+    await bot.send(OFFICER, "/status")
+    assert "李强（@liqiang）" in bot.texts(await bot.send(STAFF, f"/officers {BANK}"))
 
 
 async def test_an_unknown_bank_in_invite_is_confirmed_before_it_is_registered(bot):

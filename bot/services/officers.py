@@ -5,11 +5,13 @@ import difflib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import ClassVar, Literal
 
 from bot.services.container import Services
 from bot.services.notify import Notification
+from bot.services.paging import Paged
 from bot.store.banks import Bank
+from bot.store.chats import Person
 
 PAYLOAD_PREFIX = "inv-"
 
@@ -63,8 +65,36 @@ async def officer_bank(services: Services, chat_id: int) -> Bank | None:
     return await services.store.banks.bank_of_officer(chat_id)
 
 
-async def officers_of(services: Services, bank_id: int) -> list[int]:
-    return await services.store.banks.officers(bank_id)
+#: Officers listed on one page of /officers.
+OFFICERS_PAGE = 10
+
+
+@dataclass(frozen=True)
+class OfficerList(Paged):
+    """One page of a bank's officers, each as the person Telegram says they are."""
+
+    page_size: ClassVar[int] = OFFICERS_PAGE
+    bank: Bank
+    total: int
+    offset: int
+    people: list[Person]
+
+
+async def officer_list(services: Services, bank: Bank, offset: int = 0) -> OfficerList:
+    """A page of the bank's officers: a count and an indexed page, however many there are."""
+    total, chat_ids = await services.store.banks.officer_page(bank.id, max(offset, 0), OFFICERS_PAGE)
+    if not chat_ids and offset > 0:
+        return await officer_list(services, bank, 0)
+    people = await services.store.chats.people(chat_ids)
+    return OfficerList(bank, total, max(offset, 0), [people[c] for c in chat_ids])
+
+
+async def person(services: Services, chat_id: int) -> Person:
+    return (await services.store.chats.people([chat_id]))[chat_id]
+
+
+async def bank_by_id(services: Services, bank_id: int) -> Bank | None:
+    return next((b for b in await services.store.banks.all() if b.id == bank_id), None)
 
 
 async def revoke_officer(services: Services, bank_id: int, chat_id: int, actor: str) -> list[Notification]:

@@ -82,6 +82,14 @@ class Banks:
             "SELECT chat_id FROM officers WHERE bank_id = ? AND active = 1 ORDER BY chat_id", (bank_id,))
         return [r["chat_id"] for r in rows]
 
+    async def officer_page(self, bank_id: int, offset: int, limit: int) -> tuple[int, list[int]]:
+        """How many active officers the bank has, and one page of their chats (in the order they joined)."""
+        total = (await self.db.fetchone("SELECT COUNT(*) FROM officers WHERE bank_id = ? AND active = 1",
+                                        (bank_id,)))[0]
+        rows = await self.db.fetchall("SELECT chat_id FROM officers WHERE bank_id = ? AND active = 1"
+                                      " ORDER BY created_at, chat_id LIMIT ? OFFSET ?", (bank_id, limit, offset))
+        return total, [r["chat_id"] for r in rows]
+
     async def officer_chats(self, bank_id: int | None = None) -> dict[int, str]:
         """Active officers' chats (not blocked), of one bank or all: chat id -> bank name."""
         sql = ("SELECT o.chat_id, b.name FROM officers o JOIN banks b ON b.id = o.bank_id"
