@@ -1,16 +1,18 @@
-"""/bind: an enterprise binds its chat by unified social credit code and name; staff confirm what the
-bot must not decide alone (code bound elsewhere, different name, a code failing its check character)."""
+"""/bind: an enterprise binds its chat by unified social credit code and name, confirmed by an officer of a
+bank that lent to it or by staff before the chat sees anything; a chat already bound gets its bindings listed,
+to switch between them, remove one (asked once) or bind another."""
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 
 from bot.rules.credit_code import check_credit_code
 from bot.services.onboarding import (
-    bind_enterprise, chat_locale, decide_binding, enterprise_by_id, identify, officer_may_confirm,
-    officers_who_can_confirm,
+    bind_enterprise, bindings, chat_locale, decide_binding, enterprise_by_id, identify, officer_may_confirm,
+    officers_who_can_confirm, remember_chat, remove_binding, switch_binding,
 )
+from bot.services.officers import person
 from bot.services.notify import Notification, to_all
-from bot.services.buttons import BankBindingDecision, BindingDecision, Step, is_button
+from bot.services.buttons import BankBindingDecision, BindingChoice, BindingDecision, Step, is_button
 from bot.telegram_adapter.common import CANCEL, answer_query, close_keyboard, conversation, send
 from bot.telegram_adapter.context import BotContext, keyboard
 from bot.telegram_adapter.menu import set_chat_menu
@@ -19,7 +21,7 @@ from handlers.start import MENU_BIND
 
 CODE, CONFIRM_MANUAL, NAME = range(3)
 KEY = "bind"
-MANUAL, RETRY = Step(KEY, "manual"), Step(KEY, "retry")
+MANUAL, RETRY, BIND_NEW = Step(KEY, "manual"), Step(KEY, "retry"), Step(KEY, "new")
 
 
 def _cancel_row(context: BotContext) -> list:
@@ -27,10 +29,57 @@ def _cancel_row(context: BotContext) -> list:
 
 
 async def start(update: Update, context: BotContext) -> int:
+    """A chat with bindings sees them first (switch, remove, or bind another); otherwise the code is asked."""
     await answer_query(update)
+    wants_new = update.callback_query is not None and update.callback_query.data == BIND_NEW
+    if not wants_new and await _list_bindings(update, context):
+        return ConversationHandler.END
     context.user_data[KEY] = {}
     await reprompt(update, context)
     return CODE
+
+
+async def _list_bindings(update: Update, context: BotContext) -> bool:
+    """The chat's bindings with a button for each thing it may do; ``False`` when it has none."""
+    found = await bindings(context.services, update.effective_chat.id)
+    if not found:
+        return False
+    rows = [[(context.line("bind", "btn_switch", name=b.enterprise.name), BindingChoice("switch", b.enterprise.id))]
+            for b in found if b.status == "active" and not b.current]
+    rows += [[(context.line("bind", "btn_remove", name=b.enterprise.name), BindingChoice("remove", b.enterprise.id))]
+             for b in found]
+    rows.append([(context.line("bind", "btn_bind_new"), BIND_NEW)])
+    await send(update, context.line("bind", "listed", bindings=found), reply_markup=keyboard(rows))
+    return True
+
+
+async def binding_chosen(update: Update, context: BotContext) -> None:
+    """Switch to another bound enterprise, or remove a binding (the first press asks, the second acts)."""
+    await answer_query(update)
+    choice = update.callback_query.data
+    chat_id = update.effective_chat.id
+    enterprise = await enterprise_by_id(context.services, choice.enterprise_id)
+    if enterprise is None:
+        await send(update, context.line("common", "menu_expired"))
+        return
+    if choice.action == "remove":
+        confirm = BindingChoice("remove_confirmed", enterprise.id)
+        await send(update, context.line("bind", "remove_confirm", name=enterprise.name),
+                   reply_markup=keyboard([[(context.line("bind", "btn_remove_confirm"), confirm),
+                                           _cancel_row(context)[0]]]))
+        return
+    await close_keyboard(update, context)
+    if choice.action == "switch":
+        done = await switch_binding(context.services, chat_id, enterprise.id)
+    else:
+        done = await remove_binding(context.services, chat_id, enterprise.id, actor=f"user:{update.effective_user.id}")
+    if not done:
+        await send(update, context.line("common", "menu_expired"))
+        return
+    await send(update, context.line("bind", "switch_done" if choice.action == "switch" else "remove_done",
+                                    name=enterprise.name))
+    me = await identify(context.services, chat_id, update.effective_user.id)
+    await set_chat_menu(context.bot, chat_id, me.role, context.locale)
 
 
 async def reprompt(update: Update, context: BotContext) -> None:
@@ -77,7 +126,8 @@ async def name_received(update: Update, context: BotContext) -> int:
         await send(update, context.line("bind", "name_empty"))
         return NAME
     state = context.user_data.pop(KEY, {})
-    chat = update.effective_chat
+    chat, user = update.effective_chat, update.effective_user
+    await remember_chat(context.services, chat.id, context.locale, user.full_name, user.username)
     result = await bind_enterprise(context.services, chat.id, check_credit_code(state["code"]), name,
                                    actor=f"user:{update.effective_user.id}")
     enterprise = result.enterprise
@@ -90,15 +140,15 @@ async def name_received(update: Update, context: BotContext) -> int:
         text += "\n" + context.line("bind", "org_warning")
     await send(update, text)
     await push(context.bot, context.services,
-               _confirmation_requests(context, enterprise, chat.id, result.status, name, officers))
+               await _confirmation_requests(context, enterprise, chat.id, result.status, name, officers))
     return ConversationHandler.END
 
 
-def _confirmation_requests(context: BotContext, enterprise, chat_id: int, status: str, given_name: str,
+async def _confirmation_requests(context: BotContext, enterprise, chat_id: int, status: str, given_name: str,
                            officers: list[int]) -> list[Notification]:
     """Staff are asked with the reason a request is doubtful; the lending banks' officers with the name given."""
-    params = {"name": enterprise.name, "code": enterprise.credit_code, "chat_id": chat_id, "status": status,
-              "given_name": given_name}
+    params = {"name": enterprise.name, "code": enterprise.credit_code, "person": await person(context.services, chat_id),
+              "status": status, "given_name": given_name}
     staff_buttons = ((("btn_approve", BindingDecision(True, enterprise.id, chat_id)),
                       ("btn_reject", BindingDecision(False, enterprise.id, chat_id))),)
     bank_buttons = ((("btn_approve", BankBindingDecision(True, enterprise.id, chat_id)),
@@ -148,7 +198,8 @@ def handlers() -> list:
         conversation(
             "bind",
             entry_points=[CommandHandler("bind", start), CallbackQueryHandler(start, pattern=is_button(MENU_BIND)),
-                          CommandHandler("start", start, filters.Regex(r"^/start bind$"))],
+                          CommandHandler("start", start, filters.Regex(r"^/start bind$")),
+                          CallbackQueryHandler(start, pattern=is_button(BIND_NEW))],
             states={
                 CODE: [MessageHandler(text, code_received)],
                 CONFIRM_MANUAL: [CallbackQueryHandler(manual_chosen, pattern=lambda data: data in (MANUAL, RETRY)),
@@ -158,6 +209,7 @@ def handlers() -> list:
             key=KEY,
             reprompt=reprompt,
         ),
+        CallbackQueryHandler(binding_chosen, pattern=BindingChoice),
         CallbackQueryHandler(staff_decides, pattern=BindingDecision),
         CallbackQueryHandler(bank_decides, pattern=BankBindingDecision),
     ]

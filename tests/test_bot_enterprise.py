@@ -127,6 +127,7 @@ async def test_a_code_bound_to_another_chat_needs_staff_not_a_silent_rebind(bot)
     assert "已由其他聊天绑定" not in text and "确认" in text
     [request] = bot.fake.sent_since(mark, STAFF)
     assert "该企业已绑定其他聊天" in request["text"]
+    assert "user1002（@u1002）申请绑定" in request["text"]  # a person staff can recognise, not a chat id
     assert await bot.services.store.enterprises.of_chat(1002) is None
     assert (await bot.services.store.enterprises.of_chat(USER)).credit_code == CODE
 
@@ -333,6 +334,35 @@ async def _bind(bot, user, code=CODE, name="示例科技有限公司"):
     await bot.send(user, code)
     await bot.send(user, name)
     await bot.press(STAFF, "确认绑定")
+
+
+async def test_bind_lists_the_chats_enterprises_to_switch_or_remove_one_after_asking(bot):
+    from tests.loan_books import credit_code
+    other = credit_code(7)
+    enterprises = bot.services.store.enterprises
+    await _bind(bot, USER)
+    assert f"1. 示例科技有限公司（{CODE}） · 当前" in bot.texts(await bot.send(USER, "/bind"))
+    assert "18位" in bot.texts(await bot.press(USER, "绑定另一家企业"))
+    await bot.send(USER, other)
+    await bot.send(USER, "另一家有限公司")
+    await bot.press(STAFF, "确认绑定")
+    assert (await enterprises.of_chat(USER)).credit_code == other  # the newest binding is the current one
+    listed = bot.texts(await bot.send(USER, "/bind"))
+    assert f"1. 另一家有限公司（{other}） · 当前" in listed and f"2. 示例科技有限公司（{CODE}）\n" in listed
+    assert "示例科技有限公司" in bot.texts(await bot.press(USER, "切换到 示例科技有限公司"))
+    assert (await enterprises.of_chat(USER)).credit_code == CODE
+    await bot.send(USER, "/bind")
+    assert "确定解除" in bot.texts(await bot.press(USER, "解除 示例科技有限公司"))
+    assert (await enterprises.of_chat(USER)).credit_code == CODE  # asked, nothing done yet
+    assert "已解除" in bot.texts(await bot.press(USER, "确认解除"))
+    assert (await enterprises.of_chat(USER)).credit_code == other
+    await bot.send(USER, "/bind")
+    await bot.press(USER, "解除 另一家有限公司")
+    await bot.press(USER, "确认解除")
+    assert await enterprises.of_chat(USER) is None
+    assert "18位" in bot.texts(await bot.send(USER, "/bind"))  # nothing bound: straight to the code
+    menu = [c for c in bot.calls("setMyCommands") if c.params.get("scope", {}).get("chat_id") == USER][-1]
+    assert "profile" not in {c["command"] for c in menu.params["commands"]}  # back to the guest's menu
 
 
 async def _file(bot, loan_id, code=CODE, enterprise="示例科技有限公司"):

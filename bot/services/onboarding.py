@@ -98,9 +98,11 @@ async def decide_binding(services: Services, enterprise_id: int, chat_id: int, a
     return True
 
 
-async def remember_chat(services: Services, chat_id: int, locale: str) -> None:
-    """A chat that wrote to the bot: known from now on, and reachable again if it had blocked the bot."""
-    await services.store.chats.ensure(chat_id, locale)
+async def remember_chat(services: Services, chat_id: int, locale: str, name: str | None = None,
+                        username: str | None = None) -> None:
+    """A chat that wrote to the bot: known from now on (with who it is), and reachable again if it had
+    blocked the bot."""
+    await services.store.chats.ensure(chat_id, locale, name, username)
 
 
 async def set_locale(services: Services, chat_id: int, locale: str) -> None:
@@ -112,10 +114,10 @@ async def chat_locale(services: Services, chat_id: int) -> str:
     return chat.locale if chat is not None else services.settings.locale
 
 
-async def user_wrote(services: Services, chat_id: int) -> None:
+async def user_wrote(services: Services, chat_id: int, name: str | None = None, username: str | None = None) -> None:
     """Anyone who writes to the bot can be reached again: a mark left by an earlier 403 (blocked, or not yet
-    started) is lifted, so notices and broadcasts find them."""
-    await services.store.chats.wrote_again(chat_id)
+    started) is lifted, so notices and broadcasts find them; their name and @username are kept up to date."""
+    await services.store.chats.wrote_again(chat_id, name, username)
 
 
 async def mark_blocked(services: Services, chat_id: int) -> None:
@@ -135,3 +137,28 @@ async def set_profile(services: Services, enterprise_id: int, region: str | None
                       actor: str) -> None:
     """The region and industry broadcasts can address, recorded (and audited) for the enterprise."""
     await services.store.enterprises.set_profile(enterprise_id, region, industry, actor)
+
+
+@dataclass(frozen=True)
+class Binding:
+    enterprise: Enterprise
+    #: ``active`` or ``pending`` (waiting for a bank's officer or staff to confirm).
+    status: str
+    #: The enterprise the chat acts for now.
+    current: bool
+
+
+async def bindings(services: Services, chat_id: int) -> list[Binding]:
+    """The chat's bindings, the one it acts for first, then the others, then those waiting for confirmation."""
+    found = await services.store.enterprises.bindings_of_chat(chat_id)
+    return [Binding(enterprise, status, i == 0 and status == "active") for i, (enterprise, status) in enumerate(found)]
+
+
+async def switch_binding(services: Services, chat_id: int, enterprise_id: int) -> bool:
+    """The chat acts for another of its confirmed enterprises; ``False`` if it is not one."""
+    return await services.store.enterprises.choose_for_chat(enterprise_id, chat_id)
+
+
+async def remove_binding(services: Services, chat_id: int, enterprise_id: int, actor: str) -> bool:
+    """The chat stops acting for (or waiting to be confirmed for) the enterprise; ``False`` if it was not bound."""
+    return await services.store.enterprises.unbind_chat(enterprise_id, chat_id, actor)

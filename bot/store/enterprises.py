@@ -21,6 +21,11 @@ def _enterprise(row) -> Enterprise:
                       bool(row["code_checked"]))
 
 
+#: Make a binding the chat's current one: the next number of the chat's bindings.
+_CHOOSE = ("UPDATE enterprise_chats SET chosen_seq = (SELECT MAX(chosen_seq) + 1 FROM enterprise_chats WHERE chat_id = ?)"
+           " WHERE enterprise_id = ? AND chat_id = ?")
+
+
 class Enterprises:
     def __init__(self, db: Database):
         self.db = db
@@ -70,6 +75,8 @@ class Enterprises:
                 " ON CONFLICT (enterprise_id, chat_id) DO UPDATE SET status = excluded.status",
                 (enterprise_id, chat_id, status, self.db.now_iso()),
             )
+            if status == "active":
+                await tx.execute(_CHOOSE, (chat_id, enterprise_id, chat_id))
             await audit.record(tx, self.db, actor=actor, action="enterprise.bind_chat", entity="enterprise",
                                entity_id=enterprise_id, before={"chat_id": chat_id, "status": row["status"]} if row else None,
                                after={"chat_id": chat_id, "status": status})
@@ -110,7 +117,37 @@ class Enterprises:
         return [r["v"] for r in rows]
 
     async def of_chat(self, chat_id: int) -> Enterprise | None:
+        """The enterprise the chat acts for: of its active bindings, the one chosen (or made) last."""
         row = await self.db.fetchone(
             "SELECT e.* FROM enterprises e JOIN enterprise_chats c ON c.enterprise_id = e.id"
-            " WHERE c.chat_id = ? AND c.status = 'active' ORDER BY c.created_at DESC LIMIT 1", (chat_id,))
+            " WHERE c.chat_id = ? AND c.status = 'active'"
+            " ORDER BY c.chosen_seq DESC, c.rowid DESC LIMIT 1", (chat_id,))
         return _enterprise(row) if row else None
+
+    async def bindings_of_chat(self, chat_id: int) -> list[tuple[Enterprise, str]]:
+        """The chat's active and pending bindings with their status, the one it acts for first."""
+        rows = await self.db.fetchall(
+            "SELECT e.*, c.status AS binding FROM enterprises e JOIN enterprise_chats c ON c.enterprise_id = e.id"
+            " WHERE c.chat_id = ? AND c.status IN ('active', 'pending')"
+            " ORDER BY c.status = 'active' DESC, c.chosen_seq DESC, c.rowid DESC", (chat_id,))
+        return [(_enterprise(r), r["binding"]) for r in rows]
+
+    async def choose_for_chat(self, enterprise_id: int, chat_id: int) -> bool:
+        """The chat acts for this enterprise from now on (an active binding only)."""
+        async with self.db.transaction() as tx:
+            cur = await tx.execute(_CHOOSE + " AND status = 'active'", (chat_id, enterprise_id, chat_id))
+            return bool(cur.rowcount)
+
+    async def unbind_chat(self, enterprise_id: int, chat_id: int, actor: str) -> bool:
+        """The chat's binding to the enterprise (active or pending) is removed, with its audit row."""
+        async with self.db.transaction() as tx:
+            row = await (await tx.execute(
+                "SELECT status FROM enterprise_chats WHERE enterprise_id = ? AND chat_id = ?"
+                " AND status IN ('active', 'pending')", (enterprise_id, chat_id))).fetchone()
+            if row is None:
+                return False
+            await tx.execute("DELETE FROM enterprise_chats WHERE enterprise_id = ? AND chat_id = ?",
+                             (enterprise_id, chat_id))
+            await audit.record(tx, self.db, actor=actor, action="enterprise.unbind_chat", entity="enterprise",
+                               entity_id=enterprise_id, before={"chat_id": chat_id, "status": row["status"]})
+            return True
