@@ -219,7 +219,9 @@ async def test_audit_reads_as_when_who_what_before_and_after_in_yuan_never_json(
     await bot.press(STAFF, "开始审核")
     text = bot.texts(await bot.send(STAFF, "/audit"))
     assert f"提交补偿申请 · {claim.claim_no}" in text
-    assert "状态：已提交 → 资金管理人审核中" in text and "工作人员 " in text
+    assert "状态：已提交 → 资金管理人审核中" in text and "工作人员 user9001（@u9001）" in text
+    assert "客户经理 user2001（@u2001） · 添加客户经理 · 示例银行" in text
+    assert "用户：user2001（@u2001）" in text  # people by name, never bare chat ids
     assert "测算上限：" in text and "元（" in text
     assert "{" not in text and "_fen" not in text and "claim." not in text
 

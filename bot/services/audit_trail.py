@@ -10,6 +10,7 @@ from bot.rules.money import from_fen
 from bot.services.container import Services
 from bot.services.paging import Paged
 from bot.store.audit import AuditEntry
+from bot.store.chats import Person
 
 PAGE_SIZE = 10
 _CLAIM_NO = re.compile(r"^C\d{8,}$")
@@ -28,8 +29,10 @@ class Change:
 @dataclass(frozen=True)
 class AuditLine:
     at: str
-    actor_kind: str  # staff, user, job, system
+    actor_kind: str  # staff, officer, user, job, system
     actor: str
+    #: Who the acting user is (name, @username), for staff, officers and users.
+    person: Person | None
     action: str
     entity: str
     subject: str
@@ -64,25 +67,44 @@ async def audit_page(services: Services, offset: int = 0, entity: str | None = N
     total = await store.audit.count(entity=entity, entity_id=entity_id)
     banks = {str(b.id): b.name for b in await store.banks.all()}
     officers = {chat for bank_id in banks for chat in await store.banks.officers(int(bank_id))}
-    lines = [_line(services, entry, banks, officers) for entry in entries]
+    people = await store.chats.people([chat for entry in entries for chat in _chats_named(entry)])
+    enterprises = {str(e.id): e.name for entry in entries if entry.entity == "enterprise"
+                   for e in [await store.enterprises.by_id(int(entry.entity_id))] if e is not None}
+    lines = [_line(services, entry, banks, officers, people, enterprises) for entry in entries]
     return AuditView(lines, offset, total, entity, entity_id, subject)
 
 
-def _line(services: Services, entry: AuditEntry, banks: dict[str, str], officers: set[int]) -> AuditLine:
+def _chats_named(entry: AuditEntry) -> list[int]:
+    """The chats an audit row names: the acting user, and a chat it changed (an officer, a binding)."""
     kind, _, who = entry.actor.partition(":")
+    chats = [int(who)] if kind == "user" and who.isdigit() else []
+    for side in (entry.before, entry.after):
+        if isinstance(side, dict) and isinstance(side.get("chat_id"), int):
+            chats.append(side["chat_id"])
+    return chats
+
+
+def _line(services: Services, entry: AuditEntry, banks: dict[str, str], officers: set[int],
+          people: dict[int, Person], enterprises: dict[str, str]) -> AuditLine:
+    kind, _, who = entry.actor.partition(":")
+    person = None
     if kind == "user" and who.isdigit():
         kind = "staff" if int(who) in services.settings.staff_ids else "officer" if int(who) in officers else "user"
+        person = people[int(who)]
     elif kind != "job":
         kind, who = "system", entry.actor
     subject = entry.entity_id
-    if entry.entity == "bank":
+    if entry.entity == "enterprise":
+        subject = enterprises.get(entry.entity_id, entry.entity_id)
+    elif entry.entity == "bank":
         subject = banks.get(entry.entity_id, entry.entity_id)
     elif entry.entity == "alert" and isinstance(entry.after, dict) and "bank_id" in entry.after:
         subject = banks.get(str(entry.after["bank_id"]), subject)
     elif entry.entity == "program" and entry.entity_id in services.packs:
         subject = services.packs[entry.entity_id].meta.short_title
-    return AuditLine(entry.at[:16].replace("T", " "), kind, who, entry.action, entry.entity, subject,
-                     _changes(entry.before, entry.after))
+    changes = [Change(c.field, *(people.get(v, v) if isinstance(v, int) else v for v in (c.before, c.after)))
+               if c.field == "chat_id" else c for c in _changes(entry.before, entry.after)]
+    return AuditLine(entry.at[:16].replace("T", " "), kind, who, person, entry.action, entry.entity, subject, changes)
 
 
 #: Fields the line already says (the program, the subject, what kind of alert): not listed as changes.

@@ -117,7 +117,7 @@ async def chat_locale(services: Services, chat_id: int) -> str:
 async def user_wrote(services: Services, chat_id: int, name: str | None = None, username: str | None = None) -> None:
     """Anyone who writes to the bot can be reached again: a mark left by an earlier 403 (blocked, or not yet
     started) is lifted, so notices and broadcasts find them; their name and @username are kept up to date."""
-    await services.store.chats.wrote_again(chat_id, name, username)
+    await services.store.chats.wrote_again(chat_id, name, username, services.settings.locale)
 
 
 async def mark_blocked(services: Services, chat_id: int) -> None:

@@ -59,11 +59,14 @@ class Chats:
         async with self.db.transaction() as tx:
             await tx.execute("UPDATE chats SET locale = ? WHERE chat_id = ?", (locale, chat_id))
 
-    async def wrote_again(self, chat_id: int, name: str | None = None, username: str | None = None) -> bool:
-        """The user wrote to the bot: a blocked mark is lifted (audited), and a changed name or @username is
-        recorded (written only when it changed). ``True`` if there was a blocked mark."""
+    async def wrote_again(self, chat_id: int, name: str | None = None, username: str | None = None,
+                          locale: str = "zh") -> bool:
+        """The user wrote to the bot: known from now on (``locale`` for a chat not known yet), a blocked mark is
+        lifted (audited), and a changed name or @username is recorded (written only when it changed). ``True``
+        if there was a blocked mark."""
         row = await self.db.fetchone("SELECT blocked, name, username FROM chats WHERE chat_id = ?", (chat_id,))
         if row is None:
+            await self.ensure(chat_id, locale, name, username)
             return False
         if (name, username) != (row["name"], row["username"]):
             await self.db.write("UPDATE chats SET name = ?, username = ? WHERE chat_id = ?", (name, username, chat_id))
