@@ -33,8 +33,11 @@ RESUME_BROADCASTS_EVERY = 30
 def register(app: Application) -> None:
     """Handlers in one group, in order: conversations first (so their states see a user's input before
     anything else), then commands and buttons, then the catch-alls (free text is a question). A gate in
-    group -1 lets through only new messages and presses in private chats."""
-    app.add_handler(errors.gate(), group=-1)
+    group -2 lets through only new messages and presses in private chats; /start, /help and /lang in group -1
+    answer in every state, leaving a dialog where it was."""
+    app.add_handler(errors.gate(), group=-2)
+    for handler in start.global_handlers():
+        app.add_handler(handler, group=-1)
     for module in (broadcast, bank, staff, bind, profile, selfcheck, estimate, start, claims, ask, errors):
         for handler in module.handlers():
             app.add_handler(handler)

@@ -64,7 +64,7 @@ async def not_text(update: Update, context: BotContext) -> None:
 
 
 def gate() -> TypeHandler:
-    """Registered in group -1, before every other handler."""
+    """Registered in group -2, before every other handler."""
     return TypeHandler(Update, only_new_private_messages)
 
 

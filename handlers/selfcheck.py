@@ -2,12 +2,13 @@
 a step back, and the verdict with every reason and its article on demand."""
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 
 from bot.rules.selfcheck import InvalidAnswer, chosen_option, evaluate, next_question
 from bot.texts import TEXTS
 from bot.services.buttons import Answer, ArticleLink, ProgramChoice, Step, is_button
-from bot.telegram_adapter.common import CANCEL, answer_query, close_keyboard, conversation, program_rows, send
+from bot.telegram_adapter.common import (CANCEL, answer_query, close_keyboard, conversation, program_rows, send,
+                                         typed_choice)
 from bot.telegram_adapter.context import BotContext, keyboard
 from handlers.start import MENU_CHECK
 
@@ -87,6 +88,19 @@ async def answered(update: Update, context: BotContext) -> int:
     return await _ask(update, context)
 
 
+async def answer_typed(update: Update, context: BotContext) -> int:
+    """An option typed instead of pressed (是, 专利权, or the start of a longer label)."""
+    state = context.user_data[KEY]
+    current = next_question(context.services.packs[state["program"]], state["answers"])
+    labels = {option.value: context.line("selfcheck", "option", option=option) for option in current.options}
+    value = typed_choice(update.message.text, labels)
+    if value is None:
+        await send(update, context.line("common", "follow_prompt"))
+    else:
+        state["answers"][current.id] = value
+    return await _ask(update, context)
+
+
 async def back(update: Update, context: BotContext) -> int:
     await answer_query(update)
     answers = context.user_data[KEY]["answers"]
@@ -116,7 +130,8 @@ def handlers() -> list:
         states={
             PROGRAM: [CallbackQueryHandler(program_chosen, pattern=ProgramChoice)],
             ANSWER: [CallbackQueryHandler(answered, pattern=Answer),
-                     CallbackQueryHandler(back, pattern=is_button(BACK))],
+                     CallbackQueryHandler(back, pattern=is_button(BACK)),
+                     MessageHandler(filters.TEXT & ~filters.COMMAND, answer_typed)],
         },
         key=KEY,
         reprompt=reprompt,

@@ -1,7 +1,7 @@
 """/start (with deep links), /help, /lang, and /cancel when nothing is in progress."""
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler
+from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, CommandHandler, filters
 
 from bot.services.onboarding import identify, remember_chat, set_locale
 from bot.texts import LOCALES
@@ -62,11 +62,26 @@ async def nothing_to_cancel(update: Update, context: BotContext) -> None:
     await send(update, context.line("common", "nothing_to_cancel"))
 
 
+def _in_any_state(callback):
+    """A command that works whatever dialog is in progress: it answers, and the dialog waits where it was."""
+
+    async def answered(update: Update, context: BotContext) -> None:
+        await callback(update, context)
+        raise ApplicationHandlerStop
+
+    return answered
+
+
+def global_handlers() -> list:
+    """/start, /help and /lang in every state, ahead of the dialogs (their group runs first)."""
+    return [CommandHandler("start", _in_any_state(start), filters.Regex(r"^/start(@\w+)?$")),
+            CommandHandler("help", _in_any_state(help_command)),
+            CommandHandler("lang", _in_any_state(choose_language))]
+
+
 def handlers() -> list:
     return [
         CommandHandler("start", start),
-        CommandHandler("help", help_command),
-        CommandHandler("lang", choose_language),
         CallbackQueryHandler(choose_language, pattern=is_button(MENU_LANG)),
         CallbackQueryHandler(language_chosen, pattern=Language),
         CommandHandler("cancel", nothing_to_cancel),

@@ -217,6 +217,26 @@ async def test_selfcheck_hints_on_text_or_stickers_where_a_button_is_expected(bo
     assert "第1/8题" in sent[-1]["text"]
 
 
+async def test_typed_options_are_answers_as_the_prompt_says(bot):
+    await bot.send(USER, "/check")
+    assert "第2/8题" in bot.texts(await bot.send(USER, "是"))
+    assert "第3/8题" in bot.texts(await bot.send(USER, "企业"))  # the only label that starts so
+    assert "第4/8题" in bot.texts(await bot.send(USER, " 专利权 "))
+    assert "第4/8题" in bot.texts(await bot.send(USER, "也许"))  # not an option: the question again
+    for typed in ("是", "否", "技术研发", "否", "否"):
+        replies = await bot.send(USER, typed)
+    assert "符合补偿范围" in bot.texts(replies)
+
+
+@pytest.mark.parametrize(("command", "says"), [("/help", "可用的命令"), ("/lang", "Choose a language"), ("/start", "风险补偿助手")])
+async def test_help_lang_and_start_answer_mid_dialog_and_the_dialog_waits(bot, command, says):
+    await bot.send(USER, "/check")
+    await bot.press(USER, "是")
+    sent = bot.texts(await bot.send(USER, command))
+    assert says in sent and "请按提示回答" not in sent
+    assert "第3/8题" in bot.texts(await bot.press(USER, "企业（公司"))
+
+
 async def test_cancel_mid_selfcheck_ends_it(bot):
     await bot.send(USER, "/check")
     await bot.press(USER, "是")

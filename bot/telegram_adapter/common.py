@@ -3,6 +3,7 @@ closing a keyboard once its buttons are spent (their callback data dropped from 
 
 import asyncio
 import functools
+import unicodedata
 import warnings
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
@@ -61,6 +62,23 @@ async def close_keyboard(update: Update, context: BotContext, text: str | None =
     else:
         await query.edit_message_text(text)
     context.drop_callback_data(query)
+
+
+def typed_choice(typed: str, labels: dict[object, str]) -> object | None:
+    """Which of the offered buttons a typed answer means: its label (or its value) as typed, ignoring spaces,
+    case and full-width forms, or the only label that starts with what was typed; ``None`` when it is none or
+    could be several."""
+    def plain(text: object) -> str:
+        return unicodedata.normalize("NFKC", str(text)).replace(" ", "").casefold()
+
+    wanted = plain(typed)
+    if not wanted:
+        return None
+    exact = [value for value, label in labels.items() if wanted in (plain(label), plain(value))]
+    if len(exact) == 1:
+        return exact[0]
+    starting = [value for value, label in labels.items() if plain(label).startswith(wanted)]
+    return starting[0] if len(starting) == 1 else None
 
 
 def program_rows(context: BotContext, flow: str) -> list:
