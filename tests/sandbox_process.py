@@ -17,8 +17,8 @@ ROOT = Path(__file__).parent.parent
 
 
 class SandboxProcess:
-    def __init__(self, data_dir: Path, demo: bool = True):
-        self.port = free_port()
+    def __init__(self, data_dir: Path, demo: bool = True, port: int | None = None):
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "IPBOT_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
         env.pop("TELEGRAM_BOT_TOKEN", None)

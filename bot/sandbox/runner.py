@@ -2,6 +2,7 @@
 Application polling it through ``base_url``; Ctrl-C stops both cleanly."""
 
 import asyncio
+import contextlib
 import ipaddress
 import os
 import secrets
@@ -17,7 +18,7 @@ from bot.clock import today
 from bot.config import Settings
 from bot.sandbox.server import Sandbox, create_app
 from bot.services.container import open_services
-from bot.services.demo import ENTERPRISE_USER, OFFICER_USER, STAFF_USER, seed_demo
+from bot.services.demo import DEMO_NAMES, ENTERPRISE_USER, OFFICER_USER, STAFF_USER, seed_demo
 from bot.texts import TEXTS
 
 POLL_TIMEOUT = 10
@@ -37,6 +38,17 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 ACCESS_TOKEN_FILE = "sandbox-token"
+#: The sandbox's chats, kept across restarts.
+HISTORY_FILE = "sandbox-history.jsonl"
+
+
+def access_token(data_dir: Path) -> str:
+    """The access token of an earlier start (so an open page keeps working across a restart), or a fresh one."""
+    path = data_dir / ACCESS_TOKEN_FILE
+    with contextlib.suppress(OSError):
+        if path.stat().st_mode & 0o077 == 0 and len(token := path.read_text().strip()) >= 32:
+            return token
+    return write_access_token(data_dir)
 
 
 def write_access_token(data_dir: Path) -> str:
@@ -74,8 +86,8 @@ async def serve(settings: Settings, host: str, port: int, demo: bool, *, rate_li
         settings = settings.model_copy(update={"staff_ids": [*settings.staff_ids, STAFF_USER]})
     token = settings.telegram_bot_token or SANDBOX_TOKEN
     services = await open_services(settings, exclusive=True)
-    access_token = write_access_token(settings.data_dir)
-    sandbox = Sandbox(token, settings.data_dir / "sandbox_files", access_token, flood_control=rate_limit)
+    sandbox = Sandbox(token, settings.data_dir / "sandbox_files", access_token(settings.data_dir),
+                      flood_control=rate_limit, history=settings.data_dir / HISTORY_FILE)
     runner = web.AppRunner(create_app(sandbox, allowed_hosts(host, port)), access_log=None,
                            shutdown_timeout=SHUTDOWN_SECONDS)
     await runner.setup()
@@ -85,6 +97,7 @@ async def serve(settings: Settings, host: str, port: int, demo: bool, *, rate_li
         kept = not await seed_demo(services, today())
         for user in (ENTERPRISE_USER, OFFICER_USER, STAFF_USER):
             sandbox.open_chat(user)
+        sandbox.names.update(DEMO_NAMES)
     base = f"http://{host}:{port}"
     app = build_application(settings, services=services, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot",
                             rate_limiter=rate_limit)
@@ -92,7 +105,7 @@ async def serve(settings: Settings, host: str, port: int, demo: bool, *, rate_li
     await app.post_init(app)
     await app.updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=POLL_TIMEOUT, poll_interval=0)
     await app.start()
-    print(TEXTS.line(settings.locale, "sandbox", "started", url=f"{base}/?token={access_token}", demo=demo, kept=kept),
+    print(TEXTS.line(settings.locale, "sandbox", "started", url=f"{base}/?token={sandbox.access_token}", demo=demo, kept=kept),
           flush=True)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -106,6 +119,7 @@ async def serve(settings: Settings, host: str, port: int, demo: bool, *, rate_li
         await app.shutdown()
         await app.post_shutdown(app)
         await runner.cleanup()
+        sandbox.flush_history()
 
 
 def run_sandbox(settings: Settings, host: str, port: int, demo: bool, rate_limit: bool = True) -> None:

@@ -7,7 +7,9 @@ data, HTML entities, commands, users who blocked or never started the bot, stale
 control. The client API and the web chat need the access token printed at start (header ``X-Sandbox-Token``;
 ``?token=`` on the page and file links), and refuse foreign ``Host`` and ``Origin`` headers.
 
-State lives in memory; uploaded and sent files under the data directory.
+State lives in memory; uploaded and sent files under the data directory, and, when a history file is given,
+every message is journalled to it, so a restarted sandbox carries on the same chats: an open page keeps its
+history and its buttons, and the message ids go on where they stopped.
 """
 
 import asyncio
@@ -19,7 +21,7 @@ import re
 import shutil
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -39,6 +41,8 @@ JSON_PARAMS = frozenset({"reply_markup", "commands", "allowed_updates", "scope",
 TOKEN_HEADER = "X-Sandbox-Token"
 #: Bytes of uploaded and sent files the sandbox keeps; past it, the oldest go.
 FILES_BUDGET = 200 * 1024 * 1024
+#: Journalled messages are written to the history file this long after the first of them (in one write).
+HISTORY_FLUSH_SECONDS = 0.3
 
 
 @dataclass
@@ -69,7 +73,8 @@ class Record:
 
 
 class Sandbox:
-    def __init__(self, token: str, files_dir: Path, access_token: str = "", flood_control: bool = True):
+    def __init__(self, token: str, files_dir: Path, access_token: str = "", flood_control: bool = True,
+                 history: Path | None = None):
         self.token = token
         self.access_token = access_token
         self.rules = ChatRules(flood_control=flood_control)
@@ -85,6 +90,66 @@ class Sandbox:
         self.files: dict[str, dict] = {}
         self.changed = asyncio.Condition()
         self._chat_changed: dict[int, asyncio.Condition] = {}
+        #: Changes with each start: a page that sees it change asks for its chat again from the beginning.
+        self.boot = uuid.uuid4().hex[:12]
+        #: Who the users are (name, username); anyone else is 用户<id> (@user<id>).
+        self.names: dict[int, tuple[str, str]] = {}
+        #: The command menus the bot set: (scope type, chat id or None, language code) -> commands.
+        self.menus: dict[tuple[str, int | None, str], list[dict]] = {}
+        self.history = history
+        self._unwritten: list[str] = []
+        if history is not None:
+            self._load_history()
+
+    # -- the history kept across restarts ---------------------------------------------------------
+
+    def _load_history(self) -> None:
+        """The chats and files as they were when the sandbox stopped; the history file is written anew with
+        each message's last version only."""
+        latest: dict[int, Record] = {}
+        with contextlib.suppress(FileNotFoundError):
+            for line in self.history.read_text(encoding="utf-8").splitlines():
+                with contextlib.suppress(ValueError, TypeError, KeyError):
+                    data = json.loads(line)
+                    if "menu" in data:
+                        self.menus[tuple(data["menu"])] = data["commands"]
+                    else:
+                        latest[data["message_id"]] = Record(**data)
+        for record in sorted(latest.values(), key=lambda r: r.message_id):
+            self.records[record.message_id] = record
+            self.chats.setdefault(record.chat_id, []).append(record)
+            if record.sender == "user":
+                self.rules.user_wrote(record.chat_id)
+        self._message_ids = itertools.count(max(latest, default=0) + 1)
+        self.edit_seq = max((r.edit_seq for r in latest.values()), default=0)
+        self._edit_seq = itertools.count(self.edit_seq + 1)
+        for folder in sorted((d for d in self.files_dir.iterdir() if d.is_dir()), key=lambda d: d.stat().st_mtime):
+            kept = next(folder.iterdir(), None)
+            if kept is not None:
+                self.files[folder.name] = {"file_id": folder.name, "file_unique_id": folder.name[:16],
+                                           "file_name": kept.name, "file_size": kept.stat().st_size,
+                                           "file_path": f"documents/{folder.name}/{kept.name}"}
+        self.history.parent.mkdir(parents=True, exist_ok=True)
+        fresh = self.history.with_suffix(".tmp")
+        fresh.write_text("".join(_history_line(r) for r in sorted(latest.values(), key=lambda r: r.message_id))
+                         + "".join(_menu_line(key, commands) for key, commands in self.menus.items()),
+                         encoding="utf-8")
+        fresh.replace(self.history)
+
+    def _journal(self, line: str) -> None:
+        """Keep a record's current version, or a menu, for a restart: written shortly, with whatever else came
+        meanwhile."""
+        if self.history is None:
+            return
+        if not self._unwritten:
+            asyncio.get_running_loop().call_later(HISTORY_FLUSH_SECONDS, self.flush_history)
+        self._unwritten.append(line)
+
+    def flush_history(self) -> None:
+        if self._unwritten and self.history is not None:
+            with self.history.open("a", encoding="utf-8") as out:
+                out.write("".join(self._unwritten))
+        self._unwritten.clear()
 
     # -- shared pieces ----------------------------------------------------------------------------
 
@@ -97,11 +162,16 @@ class Sandbox:
         """The user blocks the bot (its sends get 403) or unblocks it."""
         self.rules.set_blocked(user_id, blocked)
 
+    def _name(self, user_id: int) -> tuple[str, str]:
+        return self.names.get(user_id, (f"用户{user_id}", f"user{user_id}"))
+
     def _user(self, user_id: int) -> dict:
-        return {"id": user_id, "is_bot": False, "first_name": f"用户{user_id}", "language_code": "zh-hans"}
+        name, username = self._name(user_id)
+        return {"id": user_id, "is_bot": False, "first_name": name, "username": username, "language_code": "zh-hans"}
 
     def _chat(self, user_id: int) -> dict:
-        return {"id": user_id, "type": "private", "first_name": f"用户{user_id}"}
+        name, username = self._name(user_id)
+        return {"id": user_id, "type": "private", "first_name": name, "username": username}
 
     def _chat_condition(self, chat_id: int) -> asyncio.Condition:
         return self._chat_changed.setdefault(chat_id, asyncio.Condition())
@@ -115,6 +185,7 @@ class Sandbox:
     def _store(self, record: Record) -> Record:
         self.records[record.message_id] = record
         self.chats.setdefault(record.chat_id, []).append(record)
+        self._journal(_history_line(record))
         return record
 
     def api_message(self, record: Record) -> dict:
@@ -185,7 +256,7 @@ class Sandbox:
     async def client_press(self, user_id: int, message_id: int, data: str) -> None:
         record = self.records.get(message_id)
         if record is None or record.chat_id != user_id or record.sender != "bot":
-            raise ApiError(400, "no such bot message in this chat")
+            raise ApiError(400, "这条消息已不在沙盒中，请重新发送命令 · this message is no longer in the sandbox; send the command again")
         query = {"id": uuid.uuid4().hex, "from": self._user(user_id), "chat_instance": str(user_id),
                  "message": self.api_message(record), "data": data}
         self.rules.query_made(query["id"])
@@ -231,6 +302,7 @@ class Sandbox:
     async def _edited(self, record: Record) -> dict:
         record.edited = True
         record.edit_seq = self.edit_seq = next(self._edit_seq)
+        self._journal(_history_line(record))
         await self._notify(record.chat_id)
         return self.api_message(record)
 
@@ -255,15 +327,32 @@ class Sandbox:
     async def api_getWebhookInfo(self, params, files):
         return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self.updates)}
 
+    @staticmethod
+    def _menu_key(params: dict) -> tuple[str, int | None, str]:
+        scope = params.get("scope") or {"type": "default"}
+        chat_id = scope.get("chat_id")
+        return scope.get("type", "default"), None if chat_id is None else int(chat_id), params.get("language_code") or ""
+
     async def api_setMyCommands(self, params, files):
-        limits.check_commands(params.get("commands"))
+        commands = params.get("commands")
+        limits.check_commands(commands)
+        key = self._menu_key(params)
+        self.menus[key] = [{"command": c["command"], "description": c["description"]} for c in commands]
+        self._journal(_menu_line(key, self.menus[key]))
         return True
 
     async def api_deleteMyCommands(self, params, files):
+        key = self._menu_key(params)
+        self.menus.pop(key, None)
+        self._journal(_menu_line(key, []))
         return True
 
     async def api_getMyCommands(self, params, files):
-        return []
+        return self.menus.get(self._menu_key(params), [])
+
+    def menu_for(self, user_id: int) -> list[dict]:
+        """The menu Telegram shows this user: the bot's menu for the chat, else its default one."""
+        return self.menus.get(("chat", user_id, "")) or self.menus.get(("default", None, ""), [])
 
     async def api_sendChatAction(self, params, files):
         self._chat_id(params, "sendChatAction")
@@ -380,6 +469,14 @@ async def _params(request: web.Request) -> tuple[dict, dict[str, tuple[str, byte
             else:
                 params[key] = value
     return {k: _decode(k, v) for k, v in params.items()}, files
+
+
+def _history_line(record: Record) -> str:
+    return json.dumps(asdict(record), ensure_ascii=False) + "\n"
+
+
+def _menu_line(key: tuple, commands: list[dict]) -> str:
+    return json.dumps({"menu": list(key), "commands": commands}, ensure_ascii=False) + "\n"
 
 
 def _error(error: ApiError) -> web.Response:
@@ -502,10 +599,19 @@ def create_app(sandbox: Sandbox, hosts: frozenset[str] = frozenset()) -> web.App
         except (ValueError, KeyError) as exc:
             return bad(f"messages needs user_id, optional after and wait: {exc}")
         found = await sandbox.client_messages(user_id, after, wait, edits_after)
-        body: dict[str, Any] = {"messages": found}
+        body: dict[str, Any] = {"messages": found, "boot": sandbox.boot}
         if edits_after is not None:
             body["edit_seq"] = sandbox.edit_seq
         return web.json_response(body)
+
+    @routes.get("/sandbox/api/commands")
+    async def commands(request: web.Request) -> web.Response:
+        """The command menu this user sees (the web chat's "/" button)."""
+        try:
+            user_id = user_id_of(request.query["user_id"])
+        except (ValueError, KeyError) as exc:
+            return bad(f"commands needs user_id: {exc}")
+        return web.json_response({"commands": sandbox.menu_for(user_id)})
 
     @routes.get("/")
     async def index(request: web.Request) -> web.Response:

@@ -9,6 +9,9 @@ from bot.services.container import Services
 from bot.services.loan_import import import_loan_book
 
 ENTERPRISE_USER, OFFICER_USER, STAFF_USER = 1001, 2001, 9001
+#: Who the demo users are in the sandbox (name, @username).
+DEMO_NAMES = {ENTERPRISE_USER: ("王敏", "wangmin_finance"), OFFICER_USER: ("李强", "liqiang_bank"),
+              STAFF_USER: ("赵静", "zhaojing_ipfund")}
 ENTERPRISE_CODE, ENTERPRISE_NAME = "91350100M000100Y43", "示例科技有限公司"
 BANK = "示例银行"
 DEMO_REGION, DEMO_INDUSTRY = "重庆市江北区", "新一代信息技术"
@@ -21,8 +24,8 @@ async def seed_demo(services: Services, today: date) -> bool:
     store = services.store
     if await store.banks.all() or await store.enterprises.count():
         return False
-    for user in (ENTERPRISE_USER, OFFICER_USER, STAFF_USER):
-        await store.chats.ensure(user)
+    for user, (name, username) in DEMO_NAMES.items():
+        await store.chats.ensure(user, services.settings.locale, name, username)
     enterprise = await store.enterprises.register(ENTERPRISE_CODE, ENTERPRISE_NAME, ACTOR,
                                                   code_checked=check_credit_code(ENTERPRISE_CODE).valid)
     await store.enterprises.bind_chat(enterprise.id, ENTERPRISE_USER, "active", ACTOR)
