@@ -292,10 +292,41 @@ def test_report_exports_keep_loan_book_text_as_text_never_formulas(tmp_path):
     asyncio.run(seed())
     assert main(["report", "--out", str(tmp_path / "out")]) == 0
     [row] = list(csv_module.DictReader((tmp_path / "out" / "claims.csv").read_text(encoding="utf-8-sig").splitlines()))
-    assert row["enterprise"] == "'" + evil and row["loan_id"] == "'-L1" and row["bank"] == "'@银行"
-    sheet = load_workbook(tmp_path / "out" / "report.xlsx")["claims"]
+    assert row["企业名称"] == "'" + evil and row["贷款编号"] == "'-L1" and row["银行"] == "'@银行"
+    sheet = load_workbook(tmp_path / "out" / "report.xlsx")["补偿申请"]
     values = [cell.value for cell in sheet[2]]
     assert "'" + evil in values and not any(isinstance(v, str) and v.startswith("=") for v in values)
+
+
+def test_report_exports_read_in_chinese_with_numbers_as_numbers_and_statuses_in_words(tmp_path):
+    import asyncio
+    import csv as csv_module
+
+    from openpyxl import load_workbook
+
+    from bot.store import Store
+    from bot.store.claims import NewClaim
+
+    async def seed():
+        store = await Store.open(tmp_path / "data" / "ipbot.sqlite3")
+        await store.programs.ensure(["cq-jiangbei-2024"])
+        bank = await store.banks.ensure("示例银行", actor="test")
+        claim = await store.claims.file(NewClaim("cq-jiangbei-2024", bank.id, "L1", "91350100M000100Y43", "示例科技",
+                                                 150_000_000_00, 50_000_000_00, 90, 150_000_000, None, None, None, "[]"),
+                                        actor="test")
+        await store.claims.transition(claim.claim_no, "filed", "rejected", "test", "reject", note="材料不全")
+        await store.close()
+
+    asyncio.run(seed())
+    assert main(["report", "--out", str(tmp_path / "out")]) == 0
+    [row] = list(csv_module.DictReader((tmp_path / "out" / "claims.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert row["状态"] == "未通过" and row["说明（驳回理由等）"] == "材料不全" and row["政策"] == "江北区风险补偿资金管理办法"
+    assert row["贷款本金（元）"] == "150000000.00"
+    sheet = load_workbook(tmp_path / "out" / "report.xlsx")["补偿申请"]
+    headings = [cell.value for cell in sheet[1]]
+    principal = sheet.cell(2, headings.index("贷款本金（元）") + 1)
+    assert principal.value == 150_000_000 and principal.number_format == "#,##0.00"
+    assert "claim_no" not in headings and "rejected" not in [cell.value for cell in sheet[2]]
 
 
 def test_a_reader_that_stops_early_gets_no_traceback():

@@ -20,9 +20,14 @@ from bot.texts import TEXTS
 CJK_FONTS = ("WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC")
 LEVEL_COLOURS = {"normal": "#4c9f70", "warning": "#e0a030", "suspend": "#c8453a"}
 CLAIM_COLUMNS = ("claim_no", "program", "bank", "loan_id", "credit_code", "enterprise", "principal", "loss",
-                 "overdue_days", "ceiling", "approved", "paid", "paid_on", "status", "filed_at", "updated_at")
+                 "overdue_days", "ceiling", "approved", "paid", "paid_on", "status", "note", "filed_at", "updated_at")
 BANK_COLUMNS = ("program", "bank", "report_date", "loans", "issued", "overdue", "ratio", "level", "told_level",
                 "suspended_on", "officers")
+#: Columns holding yuan, and the ratio: numbers in the workbook, formatted as such.
+MONEY_COLUMNS = frozenset({"principal", "loss", "ceiling", "approved", "paid", "issued", "overdue"})
+RATIO_COLUMNS = frozenset({"ratio"})
+#: Columns whose codes are written as words (the claim's status, the monitoring levels).
+WORD_COLUMNS = {"status": "claim_status", "level": "level", "told_level": "level"}
 
 
 @dataclass(frozen=True)
@@ -108,22 +113,46 @@ def chart_png(reports: list[ProgramReport], locale: str, today: date) -> bytes:
 
 
 async def claim_rows(services: Services) -> list[dict]:
+    """Every claim, amounts in yuan (Decimal), times to the minute, the program by name; the status as a code
+    (`Export` writes it as words)."""
     store = services.store
     banks = {b.id: b.name for b in await store.banks.all()}
-    yuan = lambda fen: None if fen is None else str(from_fen(fen))  # noqa: E731
-    return [{"claim_no": c.claim_no, "program": c.program_id, "bank": banks.get(c.bank_id, ""), "loan_id": c.loan_id,
-             "credit_code": c.credit_code, "enterprise": c.enterprise, "principal": yuan(c.principal_fen),
-             "loss": yuan(c.loss_fen), "overdue_days": c.overdue_days, "ceiling": yuan(c.ceiling_fen),
-             "approved": yuan(c.approved_fen), "paid": yuan(c.paid_fen), "paid_on": c.paid_on, "status": c.status,
-             "filed_at": c.filed_at, "updated_at": c.updated_at}
+    yuan = lambda fen: None if fen is None else from_fen(fen)  # noqa: E731
+    minute = lambda iso: iso and iso[:16].replace("T", " ")  # noqa: E731
+    return [{"claim_no": c.claim_no, "program": _program(services, c.program_id), "bank": banks.get(c.bank_id, ""),
+             "loan_id": c.loan_id, "credit_code": c.credit_code, "enterprise": c.enterprise,
+             "principal": yuan(c.principal_fen), "loss": yuan(c.loss_fen), "overdue_days": c.overdue_days,
+             "ceiling": yuan(c.ceiling_fen), "approved": yuan(c.approved_fen), "paid": yuan(c.paid_fen),
+             "paid_on": c.paid_on, "status": c.status, "note": c.note, "filed_at": minute(c.filed_at),
+             "updated_at": minute(c.updated_at)}
             for c in await store.claims.recent(limit=1_000_000)]
 
 
+def _program(services: Services, program_id: str) -> str:
+    pack = services.packs.get(program_id)
+    return pack.meta.short_title if pack is not None else program_id
+
+
 def bank_rows(reports: list[ProgramReport]) -> list[dict]:
-    return [{"program": r.pack.id, "bank": book.bank, "report_date": report_date, "loans": book.loans,
-             "issued": str(book.exposure.issued), "overdue": str(book.exposure.overdue), "ratio": str(book.exposure.ratio),
+    return [{"program": r.pack.meta.short_title, "bank": book.bank, "report_date": report_date, "loans": book.loans,
+             "issued": book.exposure.issued, "overdue": book.exposure.overdue, "ratio": book.exposure.ratio,
              "level": book.exposure.level, "told_level": told, "suspended_on": suspended_on, "officers": officers}
             for r in reports for book, report_date, told, suspended_on, officers in r.books]
+
+
+@dataclass(frozen=True)
+class Export:
+    """How the exports read in one language: column headings, and codes (statuses, levels) as words."""
+
+    locale: str
+
+    def heading(self, column: str) -> str:
+        return TEXTS.line(self.locale, "report", "column", name=column)
+
+    def cell(self, column: str, value: object) -> object:
+        if column in WORD_COLUMNS and value is not None:
+            return TEXTS.line(self.locale, "report", WORD_COLUMNS[column], code=value)
+        return inert(value)
 
 
 #: What a spreadsheet would take as the start of a formula (CSV/formula injection).
@@ -136,24 +165,34 @@ def inert(value: object) -> object:
     return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_START) else value
 
 
-def to_csv(rows: list[dict], columns: tuple[str, ...]) -> bytes:
+def to_csv(rows: list[dict], columns: tuple[str, ...], export: Export) -> bytes:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({c: inert(row[c]) for c in columns} for row in rows)
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([export.heading(c) for c in columns])
+    writer.writerows([export.cell(c, row[c]) for c in columns] for row in rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def to_xlsx(sheets: dict[str, tuple[list[dict], tuple[str, ...]]]) -> bytes:
+def to_xlsx(sheets: dict[str, tuple[list[dict], tuple[str, ...]]], export: Export) -> bytes:
+    """One sheet per table: headings in the reader's language, amounts and ratios as numbers (yuan with two
+    decimals, ratios as percentages), statuses in words."""
     from openpyxl import Workbook  # loaded by the first workbook written, not by the bot's start
+    from openpyxl.utils import get_column_letter
 
     workbook = Workbook()
     workbook.remove(workbook.active)
     for title, (rows, columns) in sheets.items():
         sheet = workbook.create_sheet(title)
-        sheet.append(list(columns))
+        sheet.append([export.heading(c) for c in columns])
         for row in rows:
-            sheet.append([inert(row[c]) for c in columns])
+            sheet.append([export.cell(c, row[c]) for c in columns])
+        for index, column in enumerate(columns, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = 16
+            number_format = "#,##0.00" if column in MONEY_COLUMNS else "0.00%" if column in RATIO_COLUMNS else None
+            if number_format:
+                for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                    cell.number_format = number_format
+        sheet.freeze_panes = "A2"
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -165,10 +204,12 @@ async def build_report(services: Services, locale: str, today: date) -> dict[str
     reports = await gather(services)
     claims = await claim_rows(services)
     banks = bank_rows(reports)
+    export = Export(locale)
+    sheets = {TEXTS.line(locale, "report", "sheet", name="claims"): (claims, CLAIM_COLUMNS),
+              TEXTS.line(locale, "report", "sheet", name="banks"): (banks, BANK_COLUMNS)}
     return {
         "report.png": await asyncio.to_thread(chart_png, reports, locale, today),
-        "claims.csv": to_csv(claims, CLAIM_COLUMNS),
-        "banks.csv": to_csv(banks, BANK_COLUMNS),
-        "report.xlsx": await asyncio.to_thread(to_xlsx, {"claims": (claims, CLAIM_COLUMNS),
-                                                         "banks": (banks, BANK_COLUMNS)}),
+        "claims.csv": to_csv(claims, CLAIM_COLUMNS, export),
+        "banks.csv": to_csv(banks, BANK_COLUMNS, export),
+        "report.xlsx": await asyncio.to_thread(to_xlsx, sheets, export),
     }
