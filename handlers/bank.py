@@ -20,7 +20,7 @@ from bot.services.officers import PAYLOAD_PREFIX, officer_bank, redeem_invite
 from bot.services.onboarding import remember_chat
 from bot.telegram_limits import MAX_DOWNLOAD
 from bot.texts import TEXTS
-from bot.services.buttons import BookUpload, LoanChoice, ProgramChoice, Step, SupplyInfo, is_button
+from bot.services.buttons import BookUpload, LoanChoice, ProgramChoice, Step, SupplyInfo, WithdrawClaim, is_button
 from bot.telegram_adapter.common import CANCEL, amount_from, answer_query, close_keyboard, conversation, program_rows, send
 from bot.telegram_adapter.context import BotContext, keyboard
 from bot.telegram_adapter.menu import set_chat_menu
@@ -338,10 +338,26 @@ async def recovery(update: Update, context: BotContext) -> None:
 
 
 async def withdraw(update: Update, context: BotContext) -> None:
-    """``/withdraw CLAIM``: the bank takes back a claim not yet approved (第十七条)."""
+    """``/withdraw CLAIM``: the bank takes back a claim not yet approved (第十七条), once the officer confirms."""
     claim = await _own_claim(update, context, 1, "withdraw_usage")
-    if claim is not None:
-        await _bank_acts(update, context, claim, "withdraw", "withdraw_not_now")
+    if claim is not None and not claims_workflow.bank_may(claim, "withdraw"):
+        await send(update, context.line("bank", "withdraw_not_now", claim_no=claim.claim_no))
+    elif claim is not None:
+        await send(update, context.line("bank", "withdraw_confirm", claim_no=claim.claim_no, loan_id=claim.loan_id,
+                                        enterprise=claim.enterprise),
+                   reply_markup=keyboard([[(context.line("bank", "btn_withdraw_confirm"), WithdrawClaim(claim.claim_no)),
+                                           (context.line("common", "cancel"), CANCEL)]]))
+
+
+async def withdraw_confirmed(update: Update, context: BotContext) -> None:
+    """The confirmation: the officer's bank and the claim are checked again (a revoked officer withdraws nothing)."""
+    await answer_query(update)
+    await close_keyboard(update, context)
+    bank = await _officer_bank(update, context)
+    claim = await claims_workflow.get_claim(context.services, update.callback_query.data.claim_no)
+    if bank is None or claim is None or claim.bank_id != bank.id:
+        return
+    await _bank_acts(update, context, claim, "withdraw", "withdraw_not_now")
 
 
 # -- answering staff's request for more on a claim ---------------------------------------------------
@@ -447,6 +463,7 @@ def handlers() -> list:
         CommandHandler("template", template),
         CommandHandler("recovery", recovery),
         CommandHandler("withdraw", withdraw),
+        CallbackQueryHandler(withdraw_confirmed, pattern=WithdrawClaim),
         MessageHandler(filters.Document.ALL, upload),
         CallbackQueryHandler(book_decided, pattern=BookUpload),
     ]

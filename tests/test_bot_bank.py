@@ -439,7 +439,9 @@ async def test_a_bank_may_withdraw_a_claim_before_approval_only(bot):
     await bot.press(OFFICER, "提交申请")
     [claim] = await bot.services.store.claims.for_bank(1)
     mark = len(bot.fake.calls)
-    await bot.send(OFFICER, f"/withdraw {claim.claim_no}")
+    assert "确定撤回" in bot.texts(await bot.send(OFFICER, f"/withdraw {claim.claim_no}"))
+    assert (await bot.services.store.claims.get(claim.claim_no)).status == "filed"  # asked once, nothing done yet
+    assert "已撤回" in bot.texts(await bot.press(OFFICER, "确认撤回"))  # the officer is told it was done
     assert count(bot.fake.sent_since(mark, ENTERPRISE), "已撤回") == 1
     assert (await bot.services.store.claims.get(claim.claim_no)).status == "withdrawn"
     assert "不能撤回" in bot.texts(await bot.send(OFFICER, f"/withdraw {claim.claim_no}"))

@@ -75,6 +75,13 @@ class LoanChoice(Button):
 
 
 @dataclass(frozen=True)
+class WithdrawClaim(Button):
+    """An officer confirms taking back a claim (the bank and the claim are checked again when pressed)."""
+
+    claim_no: str
+
+
+@dataclass(frozen=True)
 class ClaimsListPage(Button):
     """Another page of /claims (what the chat may see is decided again when it is pressed)."""
 

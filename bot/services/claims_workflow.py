@@ -153,6 +153,11 @@ STAFF_BUTTONS = {"start_review": (("btn_start_review", "start_review"),),
                  "confirm_return": (("btn_confirm_return", "confirm_return"),), "close": (("btn_close", "close"),)}
 
 
+def bank_may(claim: Claim, action: str) -> bool:
+    """Whether the bank may take this action on the claim now (the rules' transitions for the bank)."""
+    return action in available_actions(claim.status, "bank")
+
+
 def staff_buttons(claim: Claim) -> tuple:
     """What staff may do next, as buttons on their notice: the rules' transitions from the claim's status
     for the role staff act in, plus asking the bank for more while the claim is still being examined."""
