@@ -5,10 +5,12 @@ to switch between them, remove one (asked once) or bind another."""
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 
+from bot.clock import now
 from bot.rules.credit_code import check_credit_code
 from bot.services.onboarding import (
-    bind_enterprise, bindings, chat_locale, decide_binding, enterprise_by_id, identify, officer_may_confirm,
-    officers_who_can_confirm, remember_chat, remove_binding, switch_binding,
+    BINDING_CODE_PREFIX, bind_enterprise, bindings, chat_locale, decide_binding, enterprise_by_id, identify,
+    issue_binding_code, officer_may_confirm, officers_who_can_confirm, redeem_binding_code, remember_chat,
+    remove_binding, switch_binding,
 )
 from bot.services.officers import person
 from bot.services.notify import Notification, to_all
@@ -192,6 +194,34 @@ async def _decided(update: Update, context: BotContext) -> None:
         await set_chat_menu(context.bot, chat_id, me.role, await chat_locale(context.services, chat_id))
 
 
+async def binding_code(update: Update, context: BotContext) -> None:
+    """``/bindcode CREDIT_CODE``: staff, or an officer of a bank that lent to the enterprise, get a one-time link
+    to give a person they know at the enterprise; opening it binds that person's chat at once."""
+    if len(context.args or []) != 1:
+        await send(update, context.line("bind", "bindcode_usage"))
+        return
+    issued = await issue_binding_code(context.services, context.args[0], update.effective_chat.id,
+                                      update.effective_user.id, now())
+    if issued.status != "ok":
+        await send(update, context.line("bind", f"bindcode_{issued.status}", code=context.args[0]))
+        return
+    await send(update, context.line("bind", "bindcode_created", name=issued.enterprise.name,
+                                    code=issued.enterprise.credit_code,
+                                    link=f"https://t.me/{context.bot.username}?start={issued.payload}",
+                                    expires_at=issued.expires_at.strftime("%Y-%m-%d %H:%M")))
+
+
+async def code_opened(update: Update, context: BotContext) -> None:
+    """``/start ent-...``: a binding code opened; the chat is bound to its enterprise at once."""
+    chat, user = update.effective_chat, update.effective_user
+    await remember_chat(context.services, chat.id, context.locale, user.full_name, user.username)
+    status, enterprise = await redeem_binding_code(context.services, context.args[0], chat.id, now())
+    await send(update, context.line("bind", f"code_{status}", name=enterprise.name if enterprise else ""))
+    if status == "ok":
+        me = await identify(context.services, chat.id, user.id)
+        await set_chat_menu(context.bot, chat.id, me.role, context.locale)
+
+
 def handlers() -> list:
     text = filters.TEXT & ~filters.COMMAND
     return [
@@ -210,6 +240,8 @@ def handlers() -> list:
             reprompt=reprompt,
         ),
         CallbackQueryHandler(binding_chosen, pattern=BindingChoice),
+        CommandHandler("bindcode", binding_code),
+        CommandHandler("start", code_opened, filters.Regex(rf"^/start {BINDING_CODE_PREFIX}")),
         CallbackQueryHandler(staff_decides, pattern=BindingDecision),
         CallbackQueryHandler(bank_decides, pattern=BankBindingDecision),
     ]

@@ -385,6 +385,33 @@ async def test_bind_lists_the_chats_enterprises_to_switch_or_remove_one_after_as
     assert "profile" not in {c["command"] for c in menu.params["commands"]}  # back to the guest's menu
 
 
+async def test_a_binding_code_from_the_lending_bank_binds_at_once_and_only_once(bot):
+    from tests.loan_books import csv_bytes, credit_code, row
+    await bot.send(OFFICER, "/start " + await bot.invite(STAFF, "示例银行"))
+    await bot.upload_book(OFFICER, "book.csv", csv_bytes([row("L1", principal="1000000")]))
+    assert "只能为本行借款企业" in bot.texts(await bot.send(OFFICER, f"/bindcode {credit_code(5)}"))
+    created = bot.texts(await bot.send(OFFICER, f"/bindcode {CODE}"))
+    assert "示例科技有限公司" in created and "start=ent-" in created
+    payload = created.split("start=")[1].split()[0]
+    assert "绑定成功" in bot.texts(await bot.send(USER, f"/start {payload}"))
+    assert (await bot.services.store.enterprises.of_chat(USER)).credit_code == CODE
+    assert "已经被使用过" in bot.texts(await bot.send(1002, f"/start {payload}"))
+    assert await bot.services.store.enterprises.of_chat(1002) is None
+    assert "无效" in bot.texts(await bot.send(1002, "/start ent-nothing"))
+    assert "只有资金管理人或合作银行的客户经理" in bot.texts(await bot.send(USER, f"/bindcode {CODE}"))
+
+
+async def test_an_expired_binding_code_binds_nobody(bot):
+    from datetime import timedelta
+
+    from bot.clock import now
+    enterprise = await bot.services.store.enterprises.register(CODE, "示例科技有限公司", "test", code_checked=True)
+    await bot.services.store.enterprises.create_binding_code(enterprise.id, "old", STAFF,
+                                                             (now() - timedelta(seconds=1)).isoformat())
+    assert "已过期" in bot.texts(await bot.send(USER, "/start ent-old"))
+    assert await bot.services.store.enterprises.of_chat(USER) is None
+
+
 async def _file(bot, loan_id, code=CODE, enterprise="示例科技有限公司"):
     store = bot.services.store
     bank = await store.banks.ensure("示例银行", actor="test")

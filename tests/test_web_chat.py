@@ -92,19 +92,21 @@ def web_chat(request, tmp_path):
     shots = SCREENSHOTS / name
     shots.mkdir(parents=True, exist_ok=True)
     sandbox = SandboxProcess(tmp_path / "data")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
-        page = browser.new_page(viewport=VIEWPORTS[name])
-        page.set_default_timeout(20_000)
-        page.goto(sandbox.page_url)
-        page.wait_for_selector("text=已连接")
-        try:
-            yield WebChat(page, shots), sandbox
-        finally:
-            browser.close()
-            sandbox.stop()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync"])
+            try:
+                page = browser.new_page(viewport=VIEWPORTS[name])
+                page.set_default_timeout(20_000)
+                page.goto(sandbox.page_url)
+                page.wait_for_selector("text=已连接")
+                yield WebChat(page, shots), sandbox
+            finally:
+                browser.close()
+    finally:
+        sandbox.stop()
     print(f"screenshots: {shots.relative_to(ROOT)}/")
 
 
@@ -143,7 +145,9 @@ def test_each_role_finds_its_commands_and_finishes_its_work_in_the_browser(web_c
     preview = chat.upload("book.csv", book, says="尚未导入")
     assert "已导入" not in preview
     chat.shot("officer-upload-preview")
+    assert "贷款10笔" in chat.send("/status", says="逾期占比")  # the demo book, untouched until confirmed
     chat.press("确认替换台账", says="已导入")
+    assert "贷款2笔" in chat.send("/status", says="逾期占比")
     chat.send("/file_claim", says="DEMO-001")
     chat.press("DEMO-001")
     chat.send("50万", says="测算")

@@ -6,10 +6,12 @@ chat sees no claim data and learns nothing about the record. Staff are also told
 the code is bound to another chat, the name differs from the one on record, or the check character fails.
 """
 
+import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Literal
 
-from bot.rules.credit_code import CreditCodeCheck
+from bot.rules.credit_code import CreditCodeCheck, check_credit_code
 from bot.services.container import Services
 from bot.store.banks import Bank
 from bot.store.enterprises import Enterprise
@@ -162,3 +164,63 @@ async def switch_binding(services: Services, chat_id: int, enterprise_id: int) -
 async def remove_binding(services: Services, chat_id: int, enterprise_id: int, actor: str) -> bool:
     """The chat stops acting for (or waiting to be confirmed for) the enterprise; ``False`` if it was not bound."""
     return await services.store.enterprises.unbind_chat(enterprise_id, chat_id, actor)
+
+
+#: A binding code's deep-link payload starts so (``/start ent-...``).
+BINDING_CODE_PREFIX = "ent-"
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    """``ok`` with the enterprise, the deep-link payload and its expiry; or why not: ``bad_code`` (not a credit
+    code), ``unknown_enterprise`` (staff: not registered), ``not_your_borrower`` (an officer whose bank never
+    lent to it), ``not_allowed`` (neither staff nor an officer)."""
+
+    status: Literal["ok", "bad_code", "unknown_enterprise", "not_your_borrower", "not_allowed"]
+    enterprise: Enterprise | None = None
+    payload: str | None = None
+    expires_at: datetime | None = None
+
+
+async def issue_binding_code(services: Services, credit_code: str, issuer_chat: int, issuer_user: int,
+                             now: datetime) -> IssuedCode:
+    """A one-time, expiring code that binds whoever opens it to the enterprise, issued by staff or by an officer
+    of a bank that lent to it (they know the person they give it to). An officer's borrower not yet registered
+    is registered with the name in the bank's book."""
+    check = check_credit_code(credit_code)
+    if not check.valid:
+        return IssuedCode("bad_code")
+    store = services.store
+    enterprise = await store.enterprises.by_code(check.code)
+    actor = f"user:{issuer_user}"
+    if not services.is_staff(issuer_user):
+        bank = await store.banks.bank_of_officer(issuer_chat)
+        if bank is None:
+            return IssuedCode("not_allowed")
+        name = await store.loans.borrower_name(bank.id, check.code)
+        if name is None:
+            return IssuedCode("not_your_borrower")
+        enterprise = enterprise or await store.enterprises.register(check.code, name, actor, code_checked=True)
+    if enterprise is None:
+        return IssuedCode("unknown_enterprise")
+    code = secrets.token_urlsafe(12)
+    expires_at = now + timedelta(hours=services.settings.invite_hours)
+    await store.enterprises.create_binding_code(enterprise.id, code, issuer_user, expires_at.isoformat(timespec="seconds"))
+    return IssuedCode("ok", enterprise, BINDING_CODE_PREFIX + code, expires_at)
+
+
+async def redeem_binding_code(services: Services, payload: str, chat_id: int, now: datetime
+                              ) -> tuple[Literal["ok", "unknown", "used", "expired"], Enterprise | None]:
+    """``/start ent-...``: the chat is bound to the code's enterprise at once (the code vouches for it)."""
+    store = services.store
+    found = await store.enterprises.binding_code(payload.removeprefix(BINDING_CODE_PREFIX))
+    if found is None:
+        return "unknown", None
+    enterprise = await store.enterprises.by_id(found.enterprise_id)
+    if found.used_by is not None:
+        return "used", enterprise
+    if datetime.fromisoformat(found.expires_at) < now:
+        return "expired", enterprise
+    if not await store.enterprises.redeem_binding_code(found.code, chat_id):
+        return "used", enterprise
+    return "ok", enterprise

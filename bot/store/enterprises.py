@@ -21,6 +21,15 @@ def _enterprise(row) -> Enterprise:
                       bool(row["code_checked"]))
 
 
+@dataclass(frozen=True)
+class BindingCode:
+    code: str
+    enterprise_id: int
+    created_by: int
+    expires_at: str
+    used_by: int | None
+
+
 #: Make a binding the chat's current one: the next number of the chat's bindings.
 _CHOOSE = ("UPDATE enterprise_chats SET chosen_seq = (SELECT MAX(chosen_seq) + 1 FROM enterprise_chats WHERE chat_id = ?)"
            " WHERE enterprise_id = ? AND chat_id = ?")
@@ -151,3 +160,29 @@ class Enterprises:
             await audit.record(tx, self.db, actor=actor, action="enterprise.unbind_chat", entity="enterprise",
                                entity_id=enterprise_id, before={"chat_id": chat_id, "status": row["status"]})
             return True
+
+    async def create_binding_code(self, enterprise_id: int, code: str, created_by: int, expires_at: str) -> None:
+        async with self.db.transaction() as tx:
+            await tx.execute("INSERT INTO binding_codes (code, enterprise_id, created_by, expires_at) VALUES (?, ?, ?, ?)",
+                             (code, enterprise_id, created_by, expires_at))
+            await audit.record(tx, self.db, actor=f"user:{created_by}", action="enterprise.binding_code",
+                               entity="enterprise", entity_id=enterprise_id, after={"expires_at": expires_at})
+
+    async def binding_code(self, code: str) -> BindingCode | None:
+        row = await self.db.fetchone("SELECT * FROM binding_codes WHERE code = ?", (code,))
+        return BindingCode(row["code"], row["enterprise_id"], row["created_by"], row["expires_at"],
+                           row["used_by"]) if row else None
+
+    async def redeem_binding_code(self, code: str, chat_id: int) -> bool:
+        """Use a one-time binding code: marks it used and binds the chat (active, its current enterprise), in one
+        transaction. ``False`` if it was used meanwhile (the caller checked existence and expiry)."""
+        now = self.db.now_iso()
+        async with self.db.transaction() as tx:
+            cur = await tx.execute("UPDATE binding_codes SET used_by = ?, used_at = ? WHERE code = ? AND used_by IS NULL",
+                                   (chat_id, now, code))
+            if cur.rowcount != 1:
+                return False
+            row = await (await tx.execute("SELECT enterprise_id FROM binding_codes WHERE code = ?", (code,))).fetchone()
+            await tx.execute("INSERT OR IGNORE INTO chats (chat_id, created_at) VALUES (?, ?)", (chat_id, now))
+            await self.bind_chat(row["enterprise_id"], chat_id, "active", actor=f"user:{chat_id}")
+        return True

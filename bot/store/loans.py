@@ -144,6 +144,12 @@ class Loans:
             (program_id, bank_id, loan_id))
         return LoanRecord(row["bank"], *(row[c] for c in _COLUMNS)) if row else None
 
+    async def borrower_name(self, bank_id: int, credit_code: str) -> str | None:
+        """The enterprise's name as the bank's book gives it (``None``: the bank never lent to it)."""
+        row = await self.db.fetchone("SELECT enterprise FROM loans WHERE credit_code = ? AND bank_id = ? LIMIT 1",
+                                     (credit_code, bank_id))
+        return row["enterprise"] if row else None
+
     async def banks_lending_to(self, credit_code: str) -> list[int]:
         """The banks whose books hold a loan to this enterprise (the ones that can vouch for it)."""
         rows = await self.db.fetchall("SELECT DISTINCT bank_id FROM loans WHERE credit_code = ? ORDER BY bank_id",

@@ -7,10 +7,10 @@ from bot.texts import LOCALES, TEXTS
 ROLE_COMMANDS: dict[str, tuple[str, ...]] = {
     "guest": ("start", "check", "estimate", "ask", "bind", "claims", "lang", "help", "cancel"),
     "enterprise": ("start", "claims", "check", "estimate", "ask", "bind", "profile", "lang", "help", "cancel"),
-    "officer": ("start", "status", "template", "file_claim", "claims", "recovery", "withdraw", "estimate", "ask", "lang",
-                "help", "cancel"),
+    "officer": ("start", "status", "template", "file_claim", "claims", "recovery", "withdraw", "bindcode", "estimate",
+                "ask", "lang", "help", "cancel"),
     "staff": ("start", "review", "broadcast", "broadcasts", "report", "audit", "monitor", "invite", "officers",
-              "fund_pause", "fund_resume", "claims", "ask", "lang", "help", "cancel"),
+              "bindcode", "fund_pause", "fund_resume", "claims", "ask", "lang", "help", "cancel"),
 }
 
 
