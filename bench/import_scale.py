@@ -32,7 +32,6 @@ db.executescript('''
 CREATE TABLE loans (id INTEGER PRIMARY KEY, loan_id TEXT NOT NULL, bank TEXT NOT NULL, credit_code TEXT NOT NULL,
   enterprise TEXT NOT NULL, principal TEXT NOT NULL, issued_on TEXT NOT NULL, due_on TEXT NOT NULL,
   overdue_days TEXT NOT NULL, ip_type TEXT, insurer TEXT, UNIQUE (bank, issued_on, loan_id));
-CREATE INDEX loans_by_snapshot ON loans (bank, issued_on);
 CREATE INDEX loans_by_enterprise ON loans (credit_code);
 ''')
 with open(sys.argv[1], newline='', encoding='utf-8-sig') as f:

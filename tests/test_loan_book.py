@@ -185,3 +185,34 @@ def test_a_header_neither_in_the_format_nor_an_alias_is_still_refused():
     with pytest.raises(LoanBookError) as refused:
         parse_loan_book(header, [])
     assert [(e.column, e.code) for e in refused.value.errors] == [("客户经理", "unknown_column")]
+
+
+CELL = {
+    "loan_id": st.sampled_from(["L1", " L2 ", "", "贷-3"]),
+    "bank": st.sampled_from(["示例银行", "", " 另一银行"]),
+    "credit_code": st.sampled_from([CODE, CODE.lower(), "91350100M000100Y44", "123", "", "91350100M000100O43"]),
+    "enterprise": st.sampled_from(["示例科技有限公司", ""]),
+    "principal": st.sampled_from(["1000000", "300万", "0", "-5", "1,000.5", "1.234", "", "abc", "10000000000000"]),
+    "issued_on": st.sampled_from(["2025-01-10", "2025/8/25", "20250110", "2025-02-30", "", "昨天"]),
+    "due_on": st.sampled_from(["2026-01-10", "2024-01-01", "2025年8月25日", ""]),
+    "overdue_days": st.sampled_from(["0", "90", "９０", "²", "-1", "", "99999", "1.5"]),
+    "ip_type": st.sampled_from(["", "patent", "专利", "专利+商标", "土地"]),
+    "insurer": st.sampled_from(["", "示例担保"]),
+    "ip_pledged_principal": st.sampled_from(["", "500000"]),
+    "outstanding": st.sampled_from(["", "0", "2000000"]),
+}
+
+
+@given(st.lists(st.sampled_from(list(CELL)[8:]), unique=True).flatmap(
+    lambda optional: st.permutations(list(CELL)[:8] + optional)).flatmap(
+    lambda names: st.tuples(st.just(names), st.tuples(*(CELL[n] for n in names)))))
+def test_the_quick_reading_of_plain_rows_agrees_with_the_full_one(header_and_cells):
+    """BookValidator reads the common row quickly and sends the rest to parse_row: wherever the quick reading
+    takes a row, it must read it exactly as parse_row does."""
+    from bot.rules.loan_book import BookValidator
+    names, cells = header_and_cells
+    validator = BookValidator(list(names))
+    quick = validator._plain_row(2, list(cells))
+    full, errors = parse_row(2, dict(zip(names, cells)))
+    if quick is not None:
+        assert quick == full and errors == []

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from operator import itemgetter
+from typing import NamedTuple
 
-from bot.rules.amounts import AmountError, parse_amount, parse_days
+from bot.rules.amounts import MAX_DAYS, AmountError, parse_amount, parse_days
 from bot.rules.credit_code import check_credit_code
 
 REQUIRED = ("loan_id", "bank", "credit_code", "enterprise", "principal", "issued_on", "due_on", "overdue_days")
@@ -46,8 +48,9 @@ IP_TYPES = {
 }
 
 
-@dataclass(frozen=True)
-class LoanRow:
+class LoanRow(NamedTuple):
+    """One valid loan of a book (a tuple: a million of them are made by one import)."""
+
     row: int
     loan_id: str
     bank: str
@@ -201,6 +204,10 @@ class BookValidator:
         if errors:
             raise LoanBookError(errors)
         self.names = [column_name(h) for h in header]
+        # each format column's cell, or the blank appended past the row's end for a column the book lacks
+        width = len(self.names)
+        self._pick = itemgetter(*(self.names.index(c) if c in self.names else width for c in _COLUMNS))
+        self._padding = [""] * (width + 1)
         self.report_date = report_date
         self.only_bank = only_bank
         self.errors: list[RowError] = []
@@ -216,7 +223,9 @@ class BookValidator:
             if len(cells) > len(self.names):
                 self.errors.append(RowError(number, None, "too_many_cells", str(len(cells))))
                 continue
-            loan, row_errors = parse_row(number, dict(zip(self.names, cells)))
+            loan = self._plain_row(number, cells)
+            if loan is None:
+                loan, row_errors = parse_row(number, dict(zip(self.names, cells)))
             if loan is None:
                 self.errors += row_errors
                 continue
@@ -226,6 +235,28 @@ class BookValidator:
                 self.errors.append(RowError(number, "issued_on", "issued_after_report", loan.issued_on.isoformat()))
             loans.append(loan)
         return loans
+
+    def _plain_row(self, number: int, cells: Sequence[str]) -> LoanRow | None:
+        """The common row read quickly: every cell in its plainest form (a plain number, a date, whole days, no
+        optional amounts). Anything else is ``None``, and `parse_row` reads it in full and names its errors; a
+        property test pins that both read every row they both take alike."""
+        (loan_id, bank, code, enterprise, principal, issued_on, due_on, days, ip_type, insurer, ip_pledged,
+         outstanding) = map(str.strip, self._pick([*cells, *self._padding[len(cells):]]))
+        if not (loan_id and bank and code and enterprise and principal and days.isascii() and days.isdigit()) \
+                or ip_pledged or outstanding:
+            return None
+        check = check_credit_code(code)
+        issued, due = _date(issued_on), _date(due_on)
+        ip = _ip_type(ip_type) if ip_type else None
+        if check.problem in ("length", "charset") or issued is None or due is None or due < issued \
+                or (ip_type and ip is None) or int(days) > MAX_DAYS:
+            return None
+        try:
+            amount = parse_amount(principal)
+        except AmountError:
+            return None
+        return LoanRow(number, loan_id, bank, check.code, enterprise, amount, issued, due, int(days), ip,
+                       insurer or None)
 
     def finish(self, more_errors: Iterable[RowError] = ()) -> None:
         """Raises `LoanBookError` with every error in row order if any row was bad (or there was none)."""

@@ -177,9 +177,9 @@ async def _import(store: Store, pack: PolicyPack, source: Source, filename: str,
             validator = BookValidator(header, report_date=report_date, only_bank=only_bank)
             numbered = enumerate(rows, start=2)
             async with store.loans.importing(pack.id, report_date.isoformat(), actor) as snapshot:
-                # each chunk is read and validated in a worker thread (a large file never holds up other users)
-                # while the one before it is written, and valid rows are written even after a bad one, so the
-                # store's unique key still finds repeated ids
+                # each chunk is read and validated in a worker thread (a large file never holds up other users),
+                # and valid rows are written even after a bad one, so the store's unique key still finds
+                # repeated ids
                 while (records := await asyncio.to_thread(_next_chunk, validator, tally, numbered)) is not None:
                     await snapshot.add(records)
                 validator.finish()
