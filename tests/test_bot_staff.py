@@ -165,13 +165,19 @@ async def test_staff_can_ask_the_bank_for_more_information(bot):
     assert (await bot.services.store.claims.get(claim.claim_no)).status == "filed"
 
 
-async def test_the_bank_answers_a_request_for_more_with_text_and_files_and_staff_see_them_on_the_claim(bot):
+async def _more_asked_of_the_bank(bot):
+    """A claim waiting for staff, who ask the bank for more; the officer starts answering."""
     claim = await _claim_waiting(bot)
     await bot.send(STAFF, "/review")
     await bot.press(STAFF, claim.claim_no)
     await bot.press(STAFF, "请银行补充材料")
     await bot.send(STAFF, "请提供质押登记证明")
     await bot.press(2001, "补充材料")
+    return claim
+
+
+async def test_the_bank_answers_a_request_for_more_with_text_and_files_and_staff_see_them_on_the_claim(bot):
+    claim = await _more_asked_of_the_bank(bot)
     await bot.send(2001, "登记证明见附件")
     prompt = bot.texts(await bot.send_document(2001, "质押登记证明.pdf", b"%PDF-1.4 proof"))
     assert "文件1个（质押登记证明.pdf）" in prompt  # a PDF here is material for the claim, not a loan book
@@ -191,12 +197,7 @@ async def test_the_bank_answers_a_request_for_more_with_text_and_files_and_staff
 
 
 async def test_a_revoked_officer_cannot_answer_a_request_for_more(bot):
-    claim = await _claim_waiting(bot)
-    await bot.send(STAFF, "/review")
-    await bot.press(STAFF, claim.claim_no)
-    await bot.press(STAFF, "请银行补充材料")
-    await bot.send(STAFF, "请提供质押登记证明")
-    await bot.press(2001, "补充材料")
+    claim = await _more_asked_of_the_bank(bot)
     await bot.send(2001, "见附件")
     await bot.services.store.banks.revoke_officer(1, 2001, actor="test")
     assert "只供合作银行的客户经理" in bot.texts(await bot.press(2001, "提交补充材料"))

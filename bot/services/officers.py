@@ -5,10 +5,11 @@ import difflib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from bot.services.container import Services
 from bot.services.notify import Notification
+from bot.services.one_time import Redeemed, redeem
 from bot.services.paging import Paged
 from bot.store.banks import Bank
 from bot.store.chats import Person
@@ -31,20 +32,12 @@ async def create_invite(services: Services, bank_name: str, created_by: int, now
     return Invitation(bank, PAYLOAD_PREFIX + code, expires_at)
 
 
-async def redeem_invite(services: Services, payload: str, chat_id: int,
-                        now: datetime) -> tuple[Literal["ok", "unknown", "used", "expired"], Bank | None]:
+async def redeem_invite(services: Services, payload: str, chat_id: int, now: datetime) -> tuple[Redeemed, Bank | None]:
+    """``/start inv-...``: the chat becomes an officer of the invite's bank."""
     store = services.store
     invite = await store.banks.invite(payload.removeprefix(PAYLOAD_PREFIX))
-    if invite is None:
-        return "unknown", None
-    bank = next(b for b in await store.banks.all() if b.id == invite.bank_id)
-    if invite.used_by is not None:
-        return "used", bank
-    if datetime.fromisoformat(invite.expires_at) < now:
-        return "expired", bank
-    if not await store.banks.redeem_invite(invite.code, chat_id):
-        return "used", bank
-    return "ok", bank
+    status = await redeem(invite, now, lambda: store.banks.redeem_invite(invite.code, chat_id))
+    return status, None if invite is None else await bank_by_id(services, invite.bank_id)
 
 
 async def bank_by_name(services: Services, name: str) -> Bank | None:

@@ -13,6 +13,7 @@ from typing import Literal
 
 from bot.rules.credit_code import CreditCodeCheck, check_credit_code
 from bot.services.container import Services
+from bot.services.one_time import Redeemed, redeem
 from bot.store.banks import Bank
 from bot.store.enterprises import Enterprise
 
@@ -210,17 +211,9 @@ async def issue_binding_code(services: Services, credit_code: str, issuer_chat: 
 
 
 async def redeem_binding_code(services: Services, payload: str, chat_id: int, now: datetime
-                              ) -> tuple[Literal["ok", "unknown", "used", "expired"], Enterprise | None]:
+                              ) -> tuple[Redeemed, Enterprise | None]:
     """``/start ent-...``: the chat is bound to the code's enterprise at once (the code vouches for it)."""
     store = services.store
     found = await store.enterprises.binding_code(payload.removeprefix(BINDING_CODE_PREFIX))
-    if found is None:
-        return "unknown", None
-    enterprise = await store.enterprises.by_id(found.enterprise_id)
-    if found.used_by is not None:
-        return "used", enterprise
-    if datetime.fromisoformat(found.expires_at) < now:
-        return "expired", enterprise
-    if not await store.enterprises.redeem_binding_code(found.code, chat_id):
-        return "used", enterprise
-    return "ok", enterprise
+    status = await redeem(found, now, lambda: store.enterprises.redeem_binding_code(found.code, chat_id))
+    return status, None if found is None else await store.enterprises.by_id(found.enterprise_id)
