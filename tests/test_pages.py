@@ -1,4 +1,4 @@
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.telegram_limits import MAX_TEXT as MESSAGE_LIMIT
@@ -8,6 +8,7 @@ TEXTS = st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), m
                  max_size=40).map("\n".join)
 
 
+@settings(deadline=None)  # texts of 40 x 5,000 characters take their time on a busy machine
 @given(TEXTS, st.integers(1, MESSAGE_LIMIT))
 def test_pages_fit_the_limit_and_lose_no_visible_character(text, limit):
     cut = pages(text, limit)

@@ -70,7 +70,7 @@ def pages(text: str, limit: int = MAX_TEXT) -> list[str]:
         current += line
     if current or not out:
         out.append(current)
-    return [page.strip("\n") for page in out if page.strip()] or [text]
+    return [page.strip("\n") for page in out if page.strip()] or [text[:limit]]
 
 
 #: Figures a direct answer shows in bold: 60天, 30%, 150万元, 3个百分点, 2027年, 10 million yuan, 30 days.
