@@ -128,6 +128,8 @@ async def test_a_code_bound_to_another_chat_needs_staff_not_a_silent_rebind(bot)
     [request] = bot.fake.sent_since(mark, STAFF)
     assert "该企业已绑定其他聊天" in request["text"]
     assert "user1002（@u1002）申请绑定" in request["text"]  # a person staff can recognise, not a chat id
+    audit = bot.texts(await bot.send(STAFF, "/audit"))
+    assert "绑定企业 · 示例科技有限公司" in audit and "状态：待确认" in audit and "pending" not in audit
     assert await bot.services.store.enterprises.of_chat(1002) is None
     assert (await bot.services.store.enterprises.of_chat(USER)).credit_code == CODE
 

@@ -322,7 +322,7 @@ class Claims:
                  self.db.now_iso()))
             await audit.record(tx, self.db, actor=actor, action=f"claim.{kind}", entity="claim",
                                entity_id=claim.claim_no,
-                               after={"text": text, "files": [name for _, name in files]})
+                               after={"text": text, **({"files": [name for _, name in files]} if files else {})})
 
     async def supplements(self, claim_id: int) -> list[Supplement]:
         """The questions and answers on a claim, oldest first."""
