@@ -21,10 +21,12 @@ from bot.services.onboarding import remember_chat
 from bot.telegram_limits import MAX_DOWNLOAD
 from bot.texts import TEXTS
 from bot.services.buttons import BookUpload, LoanChoice, ProgramChoice, Step, SupplyInfo, WithdrawClaim, is_button
-from bot.telegram_adapter.common import CANCEL, amount_from, answer_query, close_keyboard, conversation, program_rows, send
+from bot.telegram_adapter.common import (CANCEL, amount_from, answer_query, close_keyboard, conversation, from_menu,
+                                         program_rows, send)
 from bot.telegram_adapter.context import BotContext, keyboard
 from bot.telegram_adapter.menu import set_chat_menu
 from bot.telegram_adapter.push import push
+from handlers.start import MENU_FILE_CLAIM, MENU_STATUS, MENU_TEMPLATE
 
 #: Row errors shown in the chat before the full list is attached as a file.
 ERRORS_IN_MESSAGE = 20
@@ -449,7 +451,8 @@ def handlers() -> list:
         CommandHandler("start", join_by_invite, filters.Regex(rf"^/start {PAYLOAD_PREFIX}")),
         conversation(
             "file_claim",
-            entry_points=[CommandHandler("file_claim", file_start)],
+            entry_points=[CommandHandler("file_claim", file_start),
+                          CallbackQueryHandler(from_menu(file_start), pattern=is_button(MENU_FILE_CLAIM))],
             states={
                 PROGRAM: [CallbackQueryHandler(program_chosen, pattern=ProgramChoice)],
                 LOAN: [CallbackQueryHandler(loan_button, pattern=LoanChoice), MessageHandler(text, loan_typed)],
@@ -460,7 +463,9 @@ def handlers() -> list:
             reprompt=reprompt,
         ),
         CommandHandler("status", status),
+        CallbackQueryHandler(from_menu(status), pattern=is_button(MENU_STATUS)),
         CommandHandler("template", template),
+        CallbackQueryHandler(from_menu(template), pattern=is_button(MENU_TEMPLATE)),
         CommandHandler("recovery", recovery),
         CommandHandler("withdraw", withdraw),
         CallbackQueryHandler(withdraw_confirmed, pattern=WithdrawClaim),

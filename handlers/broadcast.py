@@ -17,8 +17,9 @@ from bot.telegram_adapter.push import attempt
 from bot.services.container import Services
 from bot.texts import TEXTS, pages
 from bot.services.buttons import BroadcastStep, is_button
-from bot.telegram_adapter.common import CANCEL, answer_query, close_keyboard, conversation, send, staff_only
+from bot.telegram_adapter.common import CANCEL, answer_query, close_keyboard, conversation, from_menu, send, staff_only
 from bot.telegram_adapter.context import BotContext, keyboard
+from handlers.start import MENU_BROADCAST
 
 log = logging.getLogger(__name__)
 AUDIENCE, PICK, TEXT, DOCUMENT, CONFIRM = range(5)
@@ -233,7 +234,8 @@ def handlers() -> list:
     return [
         conversation(
             "broadcast",
-            entry_points=[CommandHandler("broadcast", start)],
+            entry_points=[CommandHandler("broadcast", start),
+                          CallbackQueryHandler(from_menu(start), pattern=is_button(MENU_BROADCAST))],
             states={
                 AUDIENCE: [CallbackQueryHandler(audience_chosen, pattern=lambda data: isinstance(data, BroadcastStep) and data.action == "audience")],
                 PICK: [CallbackQueryHandler(value_chosen, pattern=lambda data: isinstance(data, BroadcastStep) and data.action == "value"),

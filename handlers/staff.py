@@ -21,9 +21,11 @@ from bot.texts import TEXTS
 from bot.services.reports import build_report
 from bot.services.buttons import (AuditPage, ClaimAction, FundAction, InviteBank, OfficersPage, ReviewOpen, ReviewPage,
                                   RevokeOfficer, SuspensionDecision, is_button)
-from bot.telegram_adapter.common import CANCEL, amount_from, answer_query, close_keyboard, conversation, send, staff_only
+from bot.telegram_adapter.common import (CANCEL, amount_from, answer_query, close_keyboard, conversation, from_menu, send,
+                                         staff_only)
 from bot.telegram_adapter.context import BotContext, keyboard
 from bot.telegram_adapter.push import push
+from handlers.start import MENU_AUDIT, MENU_REPORT, MENU_REVIEW
 
 AMOUNT, REASON, INFO = range(3)
 NOTE, CONFIRM = range(2)
@@ -416,8 +418,11 @@ def handlers() -> list:
             reprompt=fund_reprompt,
         ),
         CommandHandler("review", review),
+        CallbackQueryHandler(from_menu(review), pattern=is_button(MENU_REVIEW)),
         CommandHandler("report", report),
+        CallbackQueryHandler(from_menu(report), pattern=is_button(MENU_REPORT)),
         CommandHandler("audit", audit_log),
+        CallbackQueryHandler(from_menu(audit_log), pattern=is_button(MENU_AUDIT)),
         CallbackQueryHandler(audit_paged, pattern=AuditPage),
         CallbackQueryHandler(review_paged, pattern=ReviewPage),
         CallbackQueryHandler(review_opened, pattern=ReviewOpen),

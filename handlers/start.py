@@ -8,28 +8,35 @@ from bot.texts import LOCALES
 from bot.services.buttons import Cancel, Language, Menu, is_button
 from bot.telegram_adapter.common import answer_query, send
 from bot.telegram_adapter.context import BotContext, keyboard
-from bot.telegram_adapter.menu import commands, set_chat_menu
+from bot.telegram_adapter.menu import EVERYWHERE, ROLE_BUTTONS, commands, set_chat_menu
 
 MENU_CHECK = Menu("check")
 MENU_ESTIMATE = Menu("estimate")
 MENU_CLAIMS = Menu("claims")
 MENU_BIND = Menu("bind")
 MENU_LANG = Menu("lang")
+MENU_STATUS = Menu("status")
+MENU_FILE_CLAIM = Menu("file_claim")
+MENU_TEMPLATE = Menu("template")
+MENU_REVIEW = Menu("review")
+MENU_REPORT = Menu("report")
+MENU_AUDIT = Menu("audit")
+MENU_BROADCAST = Menu("broadcast")
 
 
 async def start(update: Update, context: BotContext) -> None:
-    chat = update.effective_chat
-    user = update.effective_user
+    """The role's main menu: who the chat is, what it can do (from the role's commands), and buttons for the
+    role's daily work."""
+    chat, user = update.effective_chat, update.effective_user
     await remember_chat(context.services, chat.id, context.locale, user.full_name, user.username)
-    me = await identify(context.services, chat.id, update.effective_user.id)
+    me = await identify(context.services, chat.id, user.id)
+    listed = [c for c in commands(context.locale, me.role) if c.command not in EVERYWHERE]
     text = context.line("start", "greeting", role=me.role, enterprise=me.enterprise.name if me.enterprise else None,
-                        bank=me.bank.name if me.bank else None,
+                        bank=me.bank.name if me.bank else None, commands=listed,
                         programs=[p.meta for p in context.services.programs])
-    buttons = [[(context.line("start", "btn_check"), MENU_CHECK), (context.line("start", "btn_estimate"), MENU_ESTIMATE)],
-               [(context.line("start", "btn_claims"), MENU_CLAIMS)]
-               + ([(context.line("start", "btn_bind"), MENU_BIND)] if me.role == "guest" else []),
-               [(context.line("start", "btn_lang"), MENU_LANG)]]
-    await send(update, text, reply_markup=keyboard(buttons))
+    buttons = [(context.line("start", f"btn_{name}"), Menu(name)) for name in ROLE_BUTTONS[me.role]]
+    rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)] + [[(context.line("start", "btn_lang"), MENU_LANG)]]
+    await send(update, text, reply_markup=keyboard(rows))
     await set_chat_menu(context.bot, chat.id, me.role, context.locale)
 
 

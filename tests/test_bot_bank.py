@@ -68,6 +68,17 @@ async def test_an_invite_binds_an_officer_once(bot):
     assert await bot.services.store.banks.bank_of_officer(2002) is None
 
 
+async def test_an_officers_start_offers_the_banks_work(bot):
+    await join(bot)
+    [menu] = await bot.send(OFFICER, "/start")
+    labels = [b["text"] for row in menu["reply_markup"]["inline_keyboard"] for b in row]
+    assert labels[:4] == ["本行逾期情况", "提出补偿申请", "台账模板", "我的补偿申请"] and "资格自查" not in labels
+    assert "/status 本行逾期情况" in menu["text"] and ".xlsx 文件发送" in menu["text"]
+    assert "示例银行" in bot.texts(await bot.press(OFFICER, "本行逾期情况"))
+    await bot.press(OFFICER, "台账模板")
+    assert bot.calls("sendDocument")[-1].params["chat_id"] == OFFICER
+
+
 async def test_an_expired_or_unknown_invite_binds_nobody(bot):
     store = bot.services.store
     bank = await store.banks.ensure(BANK, actor="test")

@@ -204,6 +204,17 @@ async def test_a_revoked_officer_cannot_answer_a_request_for_more(bot):
     assert [s.kind for s in await bot.services.store.claims.supplements(claim.id)] == ["question"]
 
 
+async def test_staff_start_offers_their_own_work_not_the_enterprise_menu(bot):
+    [menu] = await bot.send(STAFF, "/start")
+    labels = [b["text"] for row in menu["reply_markup"]["inline_keyboard"] for b in row]
+    assert labels[:4] == ["审核台", "报表与图表", "操作记录", "群发通知"] and "资格自查" not in labels
+    assert "/review 审核台" in menu["text"] and "/check" not in menu["text"]
+    assert "审核台是空的" in bot.texts(await bot.press(STAFF, "审核台"))
+    message, data = bot.fake.last_with_button(STAFF, "审核台")
+    forged = {**message, "chat": {"id": OUTSIDER, "type": "private"}}
+    assert "只有工作人员" in bot.texts(await bot.press_data(OUTSIDER, forged, data))
+
+
 async def test_an_empty_review_desk_says_so(bot):
     assert "审核台是空的" in bot.texts(await bot.send(STAFF, "/review"))
 

@@ -139,6 +139,8 @@ def test_each_role_finds_its_commands_and_finishes_its_work_in_the_browser(web_c
 
     # The officer: an upload is previewed and replaces nothing until confirmed; then a claim.
     chat.persona(OFFICER)
+    assert "本行逾期情况" in chat.send("/start", says="客户经理")
+    chat.shot("officer-start")
     assert listed_commands(chat.send("/help", says="可用的命令")) == list(ROLE_COMMANDS["officer"])
     book = csv_bytes([row("DEMO-001", principal="1000000", overdue_days="75"),
                       row("N-2", credit_code=credit_code(2), enterprise="新二科技有限公司", principal="2000000")])
@@ -156,8 +158,10 @@ def test_each_role_finds_its_commands_and_finishes_its_work_in_the_browser(web_c
 
     # Staff: exactly their commands; the review desk; asking the bank for more.
     chat.persona(STAFF)
+    assert "审核台" in chat.send("/start", says="工作人员")
+    chat.shot("staff-start")
     assert listed_commands(chat.send("/help", says="可用的命令")) == list(ROLE_COMMANDS["staff"])
-    chat.send("/review", says="待处理补偿申请")
+    chat.press("审核台", says="待处理补偿申请")
     chat.shot("staff-review-desk")
     chat.press("C2", says="审核台")
     chat.press("请银行补充材料", says="请发送需要银行补充的内容")

@@ -41,6 +41,18 @@ def staff_only(callback):
     return guarded
 
 
+def from_menu(callback):
+    """A command's callback reached from a /start menu button: the press is acknowledged, then the command runs
+    as if typed."""
+
+    @functools.wraps(callback)
+    async def pressed(update: Update, context: BotContext):
+        await answer_query(update)
+        return await callback(update, context)
+
+    return pressed
+
+
 async def answer_query(update: Update) -> None:
     """Acknowledge a press. One answered late (Telegram allows about 15 seconds, e.g. while the bot was busy
     or restarting) is still handled: only the acknowledgement is lost, not the user's action."""

@@ -14,6 +14,17 @@ ROLE_COMMANDS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: The commands /start offers as buttons, per role (the role's daily work first).
+ROLE_BUTTONS: dict[str, tuple[str, ...]] = {
+    "guest": ("check", "estimate", "claims", "bind"),
+    "enterprise": ("check", "estimate", "claims"),
+    "officer": ("status", "file_claim", "template", "claims"),
+    "staff": ("review", "report", "audit", "broadcast"),
+}
+#: Commands every role has, which /start does not list again.
+EVERYWHERE = ("start", "help", "lang", "cancel")
+
+
 def commands(locale: str, role: str) -> list[BotCommand]:
     return [BotCommand(name, TEXTS.line(locale, "commands", name)) for name in ROLE_COMMANDS[role]]
 
