@@ -21,7 +21,7 @@ import re
 import shutil
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -472,7 +472,7 @@ async def _params(request: web.Request) -> tuple[dict, dict[str, tuple[str, byte
 
 
 def _history_line(record: Record) -> str:
-    return json.dumps(asdict(record), ensure_ascii=False) + "\n"
+    return json.dumps(vars(record), ensure_ascii=False) + "\n"  # its fields (asdict would deep-copy them first)
 
 
 def _menu_line(key: tuple, commands: list[dict]) -> str:
