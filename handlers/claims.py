@@ -6,8 +6,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.services.claim_lookup import processes, visible_claim, visible_claims
 from bot.services.onboarding import identify
 from bot.services.buttons import ClaimsListPage, is_button
-from bot.telegram_adapter.common import answer_query, send
-from bot.telegram_adapter.context import BotContext, keyboard
+from bot.telegram_adapter.common import BY_AGE, answer_query, paged_keyboard, send, show_page
+from bot.telegram_adapter.context import BotContext
 from handlers.start import MENU_CLAIMS
 
 
@@ -38,9 +38,7 @@ async def claims_paged(update: Update, context: BotContext) -> None:
     page = await visible_claims(context.services, me, update.callback_query.data.offset)
     if page is None or not page.total:
         return
-    text, markup = _listing(context, me, page)
-    await update.callback_query.edit_message_text(text, reply_markup=markup)
-    context.drop_callback_data(update.callback_query)
+    await show_page(update, context, *_listing(context, me, page))
 
 
 def _who(context: BotContext, me) -> str:
@@ -49,10 +47,8 @@ def _who(context: BotContext, me) -> str:
 
 
 def _listing(context: BotContext, me, page):
-    row = [(context.line("claims", label), ClaimsListPage(offset))
-           for label, offset in (("btn_newer", page.newer), ("btn_older", page.older)) if offset is not None]
     text = context.line("claims", "listing", page=page, who=_who(context, me), processes=processes(context.services))
-    return text, keyboard([row]) if row else None
+    return text, paged_keyboard(context, [], page, ClaimsListPage, BY_AGE)
 
 
 def handlers() -> list:

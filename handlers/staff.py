@@ -21,8 +21,8 @@ from bot.texts import TEXTS
 from bot.services.reports import build_report
 from bot.services.buttons import (AuditPage, ClaimAction, FundAction, InviteBank, OfficersPage, ReviewOpen, ReviewPage,
                                   RevokeOfficer, SuspensionDecision, is_button)
-from bot.telegram_adapter.common import (CANCEL, amount_from, answer_query, close_keyboard, conversation, from_menu, send,
-                                         staff_only)
+from bot.telegram_adapter.common import (BY_AGE, CANCEL, amount_from, answer_query, close_keyboard, conversation,
+                                         from_menu, paged_keyboard, send, show_page, staff_only)
 from bot.telegram_adapter.context import BotContext, keyboard
 from bot.telegram_adapter.push import push
 from handlers.start import MENU_AUDIT, MENU_REPORT, MENU_REVIEW
@@ -82,19 +82,14 @@ async def officers_paged(update: Update, context: BotContext) -> None:
     await answer_query(update)
     data = update.callback_query.data
     bank = await bank_by_id(context.services, data.bank_id)
-    text, markup = _officers_screen(context, await officer_list(context.services, bank, data.offset))
-    await update.callback_query.edit_message_text(text, reply_markup=markup)
-    context.drop_callback_data(update.callback_query)
+    await show_page(update, context, *_officers_screen(context, await officer_list(context.services, bank, data.offset)))
 
 
 def _officers_screen(context: BotContext, page: OfficerList):
     rows = [[(context.line("staff", "btn_revoke", person=p), RevokeOfficer(page.bank.id, p.chat_id))]
             for p in page.people]
-    paging = [(context.line("staff", label), OfficersPage(page.bank.id, offset))
-              for label, offset in (("btn_officers_newer", page.newer), ("btn_officers_older", page.older))
-              if offset is not None]
-    rows += [paging] if paging else []
-    return context.line("staff", "officers", page=page), keyboard(rows) if rows else None
+    markup = paged_keyboard(context, rows, page, lambda offset: OfficersPage(page.bank.id, offset))
+    return context.line("staff", "officers", page=page), markup
 
 
 @staff_only
@@ -322,22 +317,15 @@ async def review(update: Update, context: BotContext) -> None:
 def _desk_screen(context: BotContext, desk: claims_workflow.ReviewDesk):
     rows = [[(context.line("staff", "btn_open_claim", claim_no=c.claim_no), ReviewOpen(c.claim_no))]
             for c in desk.claims]
-    paging = [(context.line("staff", label), ReviewPage(offset))
-              for label, offset in (("btn_desk_newer", desk.newer), ("btn_desk_older", desk.older))
-              if offset is not None]
-    return context.line("staff", "review_desk", desk=desk), keyboard(rows + ([paging] if paging else []))
+    return context.line("staff", "review_desk", desk=desk), paged_keyboard(context, rows, desk, ReviewPage)
 
 
 @staff_only
 async def review_paged(update: Update, context: BotContext) -> None:
     await answer_query(update)
     desk = await claims_workflow.review_desk(context.services, update.callback_query.data.offset)
-    if not desk.total:
-        await update.callback_query.edit_message_text(context.line("staff", "review_empty"))
-    else:
-        text, markup = _desk_screen(context, desk)
-        await update.callback_query.edit_message_text(text, reply_markup=markup)
-    context.drop_callback_data(update.callback_query)
+    await show_page(update, context, *(_desk_screen(context, desk) if desk.total
+                                       else (context.line("staff", "review_empty"), None)))
 
 
 @staff_only
@@ -379,16 +367,14 @@ async def audit_log(update: Update, context: BotContext) -> None:
 @staff_only
 async def audit_paged(update: Update, context: BotContext) -> None:
     await answer_query(update)
-    text, markup = await _audit_screen(context, update.callback_query.data)
-    await update.callback_query.edit_message_text(text, reply_markup=markup)
-    context.drop_callback_data(update.callback_query)
+    await show_page(update, context, *await _audit_screen(context, update.callback_query.data))
 
 
 async def _audit_screen(context: BotContext, page: AuditPage):
     view = await audit_page(context.services, page.offset, page.entity, page.entity_id, page.subject)
-    row = [(context.line("audit", label), AuditPage(offset, page.entity, page.entity_id, page.subject))
-           for label, offset in (("btn_newer", view.newer), ("btn_older", view.older)) if offset is not None]
-    return context.line("audit", "page", view=view), keyboard([row]) if row else None
+    markup = paged_keyboard(context, [], view, lambda offset: AuditPage(offset, page.entity, page.entity_id, page.subject),
+                            BY_AGE)
+    return context.line("audit", "page", view=view), markup
 
 
 def handlers() -> list:

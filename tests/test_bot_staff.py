@@ -341,9 +341,9 @@ async def test_a_long_review_queue_is_one_message_paged_oldest_first(bot):
     assert len(listed) == 8 and listed[0].startswith("1. ")
     dates = [line.rsplit("· ", 1)[1] for line in listed]
     assert dates == sorted(dates)
-    await bot.press(STAFF, "较早 ▶")
+    await bot.press(STAFF, "下一页 ▶")  # the desk is oldest first: the next page holds later claims
     page2 = bot.calls("editMessageText")[-1].params
     assert page2["text"].splitlines()[1].startswith("9. ")
-    await bot.press(STAFF, "较早 ▶")
+    await bot.press(STAFF, "下一页 ▶")
     page3 = bot.calls("editMessageText")[-1].params
-    assert "20. " in page3["text"] and "较早 ▶" not in str(page3.get("reply_markup"))
+    assert "20. " in page3["text"] and "下一页 ▶" not in str(page3.get("reply_markup"))

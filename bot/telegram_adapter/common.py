@@ -8,15 +8,16 @@ import warnings
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, NetworkError
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 from telegram.warnings import PTBUserWarning
 
 from bot.rules.amounts import AmountError, parse_amount
 from bot.services.buttons import Cancel, ProgramChoice
+from bot.services.paging import Paged
 from bot.texts import TEXTS, pages
-from bot.telegram_adapter.context import BotContext
+from bot.telegram_adapter.context import BotContext, keyboard
 
 # Conversations are tracked per user and chat on purpose (one flow at a time per user), with buttons
 # inside them; PTB warns that such buttons are not tracked per message, which is what we want.
@@ -74,6 +75,28 @@ async def close_keyboard(update: Update, context: BotContext, text: str | None =
     else:
         await query.edit_message_text(text)
     context.drop_callback_data(query)
+
+
+#: The page buttons' labels (common.j2): for a list newest first, and for a list in any other order.
+BY_AGE = ("btn_newer", "btn_older")
+BY_POSITION = ("btn_previous", "btn_next")
+
+
+def paged_keyboard(context: BotContext, rows: list, page: Paged, to_page: Callable[[int], object],
+                   labels: tuple[str, str] = BY_POSITION) -> InlineKeyboardMarkup | None:
+    """A paged screen's buttons: its own rows, then the buttons to the page before and after (only those that
+    lead somewhere); ``None`` when there is none at all."""
+    turn = [(context.line("common", label), to_page(offset))
+            for label, offset in zip(labels, (page.newer, page.older)) if offset is not None]
+    rows = [row for row in [*rows, turn] if row]
+    return keyboard(rows) if rows else None
+
+
+async def show_page(update: Update, context: BotContext, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    """A page button's answer: the same message shows the other page, and the pressed keyboard's data is
+    dropped from the callback cache."""
+    await update.callback_query.edit_message_text(text, reply_markup=markup)
+    context.drop_callback_data(update.callback_query)
 
 
 def typed_choice(typed: str, labels: dict[object, str]) -> object | None:
