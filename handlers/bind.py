@@ -8,7 +8,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 from bot.clock import now
 from bot.rules.credit_code import check_credit_code
 from bot.services.onboarding import (
-    BINDING_CODE_PREFIX, bind_enterprise, bindings, chat_locale, decide_binding, enterprise_by_id, identify,
+    BINDING_CODE_PREFIX, bind_enterprise, bindings, chat_locale, decide_binding, enterprise_by_id,
     issue_binding_code, officer_may_confirm, officers_who_can_confirm, redeem_binding_code, remember_chat,
     remove_binding, switch_binding,
 )
@@ -17,9 +17,8 @@ from bot.services.notify import Notification, to_all
 from bot.services.buttons import BankBindingDecision, BindingChoice, BindingDecision, Step, is_button
 from bot.telegram_adapter.common import CANCEL, answer_query, close_keyboard, conversation, send
 from bot.telegram_adapter.context import BotContext, keyboard
-from bot.telegram_adapter.menu import set_chat_menu
 from bot.telegram_adapter.push import push
-from handlers.start import MENU_BIND
+from handlers.start import MENU_BIND, refresh_menu
 
 CODE, CONFIRM_MANUAL, NAME = range(3)
 KEY = "bind"
@@ -80,8 +79,7 @@ async def binding_chosen(update: Update, context: BotContext) -> None:
         return
     await send(update, context.line("bind", "switch_done" if choice.action == "switch" else "remove_done",
                                     name=enterprise.name))
-    me = await identify(context.services, chat_id, update.effective_user.id)
-    await set_chat_menu(context.bot, chat_id, me.role, context.locale)
+    await refresh_menu(context, chat_id, update.effective_user.id, context.locale)
 
 
 async def reprompt(update: Update, context: BotContext) -> None:
@@ -190,8 +188,7 @@ async def _decided(update: Update, context: BotContext) -> None:
     await push(context.bot, context.services, [Notification(
         chat_id, "bind", "approved_user" if approve else "rejected_user", {"name": enterprise.name})])
     if approve:
-        me = await identify(context.services, chat_id, None)
-        await set_chat_menu(context.bot, chat_id, me.role, await chat_locale(context.services, chat_id))
+        await refresh_menu(context, chat_id, None, await chat_locale(context.services, chat_id))
 
 
 async def binding_code(update: Update, context: BotContext) -> None:
@@ -218,8 +215,7 @@ async def code_opened(update: Update, context: BotContext) -> None:
     status, enterprise = await redeem_binding_code(context.services, context.args[0], chat.id, now())
     await send(update, context.line("bind", f"code_{status}", name=enterprise.name if enterprise else ""))
     if status == "ok":
-        me = await identify(context.services, chat.id, user.id)
-        await set_chat_menu(context.bot, chat.id, me.role, context.locale)
+        await refresh_menu(context, chat.id, user.id, context.locale)
 
 
 def handlers() -> list:

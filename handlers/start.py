@@ -40,6 +40,12 @@ async def start(update: Update, context: BotContext) -> None:
     await set_chat_menu(context.bot, chat.id, me.role, context.locale)
 
 
+async def refresh_menu(context: BotContext, chat_id: int, user_id: int | None, locale: str) -> None:
+    """The chat's command menu after its role or language changed: the menu of the role it has now."""
+    me = await identify(context.services, chat_id, user_id)
+    await set_chat_menu(context.bot, chat_id, me.role, locale)
+
+
 async def help_command(update: Update, context: BotContext) -> None:
     me = await identify(context.services, update.effective_chat.id, update.effective_user.id)
     await send(update, context.line("start", "help", role=me.role, commands=commands(context.locale, me.role)))
@@ -59,8 +65,7 @@ async def language_chosen(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     context.chat_data["locale"] = locale
     await set_locale(context.services, chat.id, locale)
-    me = await identify(context.services, chat.id, update.effective_user.id)
-    await set_chat_menu(context.bot, chat.id, me.role, locale)
+    await refresh_menu(context, chat.id, update.effective_user.id, locale)
     await send(update, context.line("common", "lang_set"))
 
 

@@ -12,7 +12,6 @@ from bot.services.paging import Paged
 from bot.store.claims import Claim
 
 
-
 def processes(services: Services) -> dict[str, ClaimProcess]:
     """Per program, what its claims' next steps cite."""
     return {pack.id: claim_process(pack) for pack in services.packs.values() if pack.program is not None}

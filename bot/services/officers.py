@@ -2,14 +2,13 @@
 link; the officers of a bank, and revoking one (who is told)."""
 
 import difflib
-import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import ClassVar
 
 from bot.services.container import Services
 from bot.services.notify import Notification
-from bot.services.one_time import Redeemed, redeem
+from bot.services.one_time import Redeemed, new_code, redeem
 from bot.services.paging import Paged
 from bot.store.banks import Bank
 from bot.store.chats import Person
@@ -26,8 +25,7 @@ class Invitation:
 
 async def create_invite(services: Services, bank_name: str, created_by: int, now: datetime) -> Invitation:
     bank = await services.store.banks.ensure(bank_name.strip(), actor=f"user:{created_by}")
-    code = secrets.token_urlsafe(16)
-    expires_at = now + timedelta(hours=services.settings.invite_hours)
+    code, expires_at = new_code(now, services.settings.invite_hours)
     await services.store.banks.create_invite(bank.id, code, created_by, expires_at.isoformat(timespec="seconds"))
     return Invitation(bank, PAYLOAD_PREFIX + code, expires_at)
 

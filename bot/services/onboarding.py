@@ -6,14 +6,13 @@ chat sees no claim data and learns nothing about the record. Staff are also told
 the code is bound to another chat, the name differs from the one on record, or the check character fails.
 """
 
-import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Literal
 
 from bot.rules.credit_code import CreditCodeCheck, check_credit_code
 from bot.services.container import Services
-from bot.services.one_time import Redeemed, redeem
+from bot.services.one_time import Redeemed, new_code, redeem
 from bot.store.banks import Bank
 from bot.store.enterprises import Enterprise
 
@@ -204,8 +203,7 @@ async def issue_binding_code(services: Services, credit_code: str, issuer_chat: 
         enterprise = enterprise or await store.enterprises.register(check.code, name, actor, code_checked=True)
     if enterprise is None:
         return IssuedCode("unknown_enterprise")
-    code = secrets.token_urlsafe(12)
-    expires_at = now + timedelta(hours=services.settings.invite_hours)
+    code, expires_at = new_code(now, services.settings.invite_hours)
     await store.enterprises.create_binding_code(enterprise.id, code, issuer_user, expires_at.isoformat(timespec="seconds"))
     return IssuedCode("ok", enterprise, BINDING_CODE_PREFIX + code, expires_at)
 

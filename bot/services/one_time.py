@@ -1,7 +1,8 @@
 """One-time, expiring links (an officer's invite, an enterprise's binding code): what opening one does."""
 
+import secrets
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
 Redeemed = Literal["ok", "unknown", "used", "expired"]
@@ -10,6 +11,11 @@ Redeemed = Literal["ok", "unknown", "used", "expired"]
 class OneTimeCode(Protocol):
     used_by: int | None
     expires_at: str
+
+
+def new_code(now: datetime, valid_hours: int) -> tuple[str, datetime]:
+    """A fresh unguessable code and the moment it expires."""
+    return secrets.token_urlsafe(16), now + timedelta(hours=valid_hours)
 
 
 async def redeem(found: OneTimeCode | None, now: datetime, take: Callable[[], Awaitable[bool]]) -> Redeemed:

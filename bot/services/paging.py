@@ -1,4 +1,4 @@
-"""What every paged screen (/audit, /review, /claims) shares: where the newer and older pages start."""
+"""What every paged screen (/audit, /review, /claims, /officers) shares: where the newer and older pages start."""
 
 from typing import ClassVar
 
