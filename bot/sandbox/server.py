@@ -115,7 +115,8 @@ class Sandbox:
                         self.menus[tuple(data["menu"])] = data["commands"]
                     else:
                         latest[data["message_id"]] = Record(**data)
-        for record in sorted(latest.values(), key=lambda r: r.message_id):
+        ordered = sorted(latest.values(), key=lambda r: r.message_id)
+        for record in ordered:
             self.records[record.message_id] = record
             self.chats.setdefault(record.chat_id, []).append(record)
             if record.sender == "user":
@@ -126,12 +127,10 @@ class Sandbox:
         for folder in sorted((d for d in self.files_dir.iterdir() if d.is_dir()), key=lambda d: d.stat().st_mtime):
             kept = next(folder.iterdir(), None)
             if kept is not None:
-                self.files[folder.name] = {"file_id": folder.name, "file_unique_id": folder.name[:16],
-                                           "file_name": kept.name, "file_size": kept.stat().st_size,
-                                           "file_path": f"documents/{folder.name}/{kept.name}"}
+                self.files[folder.name] = _file_meta(folder.name, kept.name, kept.stat().st_size)
         self.history.parent.mkdir(parents=True, exist_ok=True)
         fresh = self.history.with_suffix(".tmp")
-        fresh.write_text("".join(_history_line(r) for r in sorted(latest.values(), key=lambda r: r.message_id))
+        fresh.write_text("".join(_history_line(r) for r in ordered)
                          + "".join(_menu_line(key, commands) for key, commands in self.menus.items()),
                          encoding="utf-8")
         fresh.replace(self.history)
@@ -223,8 +222,7 @@ class Sandbox:
         safe = re.sub(r"[^\w.\-]", "_", name) or "file"
         (self.files_dir / file_id).mkdir()
         (self.files_dir / file_id / safe).write_bytes(data)
-        meta = {"file_id": file_id, "file_unique_id": file_id[:16], "file_name": safe, "file_size": len(data),
-                "file_path": f"documents/{file_id}/{safe}"}
+        meta = _file_meta(file_id, safe, len(data))
         self.files[file_id] = meta
         self._keep_within_budget()
         return meta
@@ -469,6 +467,12 @@ async def _params(request: web.Request) -> tuple[dict, dict[str, tuple[str, byte
             else:
                 params[key] = value
     return {k: _decode(k, v) for k, v in params.items()}, files
+
+
+def _file_meta(file_id: str, name: str, size: int) -> dict:
+    """A kept file as the Bot API describes it (getFile, a message's document)."""
+    return {"file_id": file_id, "file_unique_id": file_id[:16], "file_name": name, "file_size": size,
+            "file_path": f"documents/{file_id}/{name}"}
 
 
 def _history_line(record: Record) -> str:
