@@ -11,6 +11,7 @@ from bot.services.container import Services
 from bot.services.paging import Paged
 from bot.store.audit import AuditEntry
 from bot.store.chats import Person
+from bot.texts import minute
 
 PAGE_SIZE = 10
 _CLAIM_NO = re.compile(r"^C\d{8,}$")
@@ -104,7 +105,7 @@ def _line(services: Services, entry: AuditEntry, banks: dict[str, str], officers
         subject = services.packs[entry.entity_id].meta.short_title
     changes = [Change(c.field, *(people.get(v, v) if isinstance(v, int) else v for v in (c.before, c.after)))
                if c.field == "chat_id" else c for c in _changes(entry.before, entry.after)]
-    return AuditLine(entry.at[:16].replace("T", " "), kind, who, person, entry.action, entry.entity, subject, changes)
+    return AuditLine(minute(entry.at), kind, who, person, entry.action, entry.entity, subject, changes)
 
 
 #: Fields the line already says (the program, the subject, what kind of alert): not listed as changes.
@@ -114,7 +115,7 @@ _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 def _readable(value: Any) -> Any:
     """A stored timestamp as the minute it names (2026-12-01 20:34); anything else as it is."""
-    return value[:16].replace("T", " ") if isinstance(value, str) and _ISO_TIME.match(value) else value
+    return minute(value) if isinstance(value, str) and _ISO_TIME.match(value) else value
 
 
 def _changes(before: Any, after: Any) -> list[Change]:

@@ -14,7 +14,7 @@ from bot.rules.policy import PolicyPack
 from bot.services import ledger
 from bot.services.container import Services
 from bot.services.monitoring import bank_books
-from bot.texts import TEXTS
+from bot.texts import TEXTS, minute
 
 #: CJK fonts from Debian packages (fonts-wqy-microhei is installed by .ci/run), best first.
 CJK_FONTS = ("WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC")
@@ -113,13 +113,12 @@ def chart_png(reports: list[ProgramReport], locale: str, today: date) -> bytes:
 
 
 async def claim_rows(services: Services) -> list[dict]:
-    """Every claim, amounts in yuan (Decimal), times to the minute, the program by name; the status as a code
-    (`Export` writes it as words)."""
+    """Every claim, amounts in yuan (Decimal), times to the minute; the programme and the status as they are
+    (`Export` writes them in words)."""
     store = services.store
     banks = {b.id: b.name for b in await store.banks.all()}
     yuan = lambda fen: None if fen is None else from_fen(fen)  # noqa: E731
-    minute = lambda iso: iso and iso[:16].replace("T", " ")  # noqa: E731
-    return [{"claim_no": c.claim_no, "program": _program(services, c.program_id), "bank": banks.get(c.bank_id, ""),
+    return [{"claim_no": c.claim_no, "program": services.packs[c.program_id].meta, "bank": banks.get(c.bank_id, ""),
              "loan_id": c.loan_id, "credit_code": c.credit_code, "enterprise": c.enterprise,
              "principal": yuan(c.principal_fen), "loss": yuan(c.loss_fen), "overdue_days": c.overdue_days,
              "ceiling": yuan(c.ceiling_fen), "approved": yuan(c.approved_fen), "paid": yuan(c.paid_fen),
@@ -128,13 +127,8 @@ async def claim_rows(services: Services) -> list[dict]:
             for c in await store.claims.recent(limit=1_000_000)]
 
 
-def _program(services: Services, program_id: str) -> str:
-    pack = services.packs.get(program_id)
-    return pack.meta.short_title if pack is not None else program_id
-
-
 def bank_rows(reports: list[ProgramReport]) -> list[dict]:
-    return [{"program": r.pack.meta.short_title, "bank": book.bank, "report_date": report_date, "loans": book.loans,
+    return [{"program": r.pack.meta, "bank": book.bank, "report_date": report_date, "loans": book.loans,
              "issued": book.exposure.issued, "overdue": book.exposure.overdue, "ratio": book.exposure.ratio,
              "level": book.exposure.level, "told_level": told, "suspended_on": suspended_on, "officers": officers}
             for r in reports for book, report_date, told, suspended_on, officers in r.books]
@@ -142,7 +136,8 @@ def bank_rows(reports: list[ProgramReport]) -> list[dict]:
 
 @dataclass(frozen=True)
 class Export:
-    """How the exports read in one language: column headings, and codes (statuses, levels) as words."""
+    """How the exports read in one language: column headings, the programme's name, and codes (statuses,
+    levels) as words."""
 
     locale: str
 
@@ -150,6 +145,8 @@ class Export:
         return TEXTS.line(self.locale, "report", "column", name=column)
 
     def cell(self, column: str, value: object) -> object:
+        if column == "program":
+            return TEXTS.program_name(self.locale, value)
         if column in WORD_COLUMNS and value is not None:
             return TEXTS.line(self.locale, "report", WORD_COLUMNS[column], code=value)
         return inert(value)

@@ -46,6 +46,11 @@ def program_name_en(meta: Any) -> str:
     return meta.short_title_en or meta.short_title
 
 
+def minute(stamp: str | None) -> str | None:
+    """A stored ISO time as the minute it names, as people read it: 2026-12-01T20:34:05 -> 2026-12-01 20:34."""
+    return stamp and stamp[:16].replace("T", " ")
+
+
 def percent(ratio: Decimal) -> str:
     """0.3 -> "30%", 0.0512 -> "5.12%"."""
     value = (Decimal(ratio) * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP).normalize()
@@ -97,6 +102,7 @@ class Texts:
             env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
             env.filters["money"] = money_zh if locale == "zh" else money_en
             env.filters["pct"] = percent
+            env.filters["minute"] = minute
             env.filters["program_name"] = program_name_zh if locale == "zh" else program_name_en
             env.filters["fen"] = lambda fen, _money=env.filters["money"]: _money(Decimal(fen) / 100)
             env.filters["sentence"] = lambda text: text[:1].upper() + text[1:]
