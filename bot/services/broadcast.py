@@ -226,8 +226,8 @@ async def queue(services: Services, created_by: int, audience: str, value: objec
                 document: str | None) -> tuple[int, int]:
     """Write the broadcast and its outbox (one row per recipient); returns its id and the recipient count."""
     found = await recipients(services, audience, value)
-    if audience == "bank":
-        value = next((b.name for b in await services.store.banks.all() if b.id == value), value)
+    if audience == "bank" and (bank := await services.store.banks.by_id(value)) is not None:
+        value = bank.name
     label = audience if value is None else f"{audience}:{value}"
     broadcast = await services.store.broadcasts.create(created_by, label, text, found, document)
     return broadcast.id, len(found)

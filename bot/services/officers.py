@@ -85,7 +85,7 @@ async def person(services: Services, chat_id: int) -> Person:
 
 
 async def bank_by_id(services: Services, bank_id: int) -> Bank | None:
-    return next((b for b in await services.store.banks.all() if b.id == bank_id), None)
+    return await services.store.banks.by_id(bank_id)
 
 
 async def revoke_officer(services: Services, bank_id: int, chat_id: int, actor: str) -> list[Notification]:

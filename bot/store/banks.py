@@ -39,6 +39,10 @@ class Banks:
         row = await self.db.fetchone("SELECT id, name FROM banks WHERE name = ?", (name,))
         return Bank(row["id"], row["name"]) if row else None
 
+    async def by_id(self, bank_id: int) -> Bank | None:
+        row = await self.db.fetchone("SELECT id, name FROM banks WHERE id = ?", (bank_id,))
+        return Bank(row["id"], row["name"]) if row else None
+
     async def all(self) -> list[Bank]:
         return [Bank(r["id"], r["name"]) for r in await self.db.fetchall("SELECT id, name FROM banks ORDER BY name")]
 
