@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bench.qa_eval import evaluate, load_questions
 from bot.services.qa import Homophones, PolicyQA, is_english, query_groups
@@ -142,8 +143,27 @@ def test_questions_are_read_in_the_policies_script_and_units():
     ("池子里一共有多少钱", "cq-jiangbei-2024", "第三条"),
     ("担保公司要承担多少", "cq-jiangbei-2024", "第十四条"),
     ("Zhongshan circuit breaker", "zs-db4420-t15-draft", None),
+    ("银行追债拿回来的钱要交回吗", "cq-jiangbei-2024", "第十八条"),
+    ("风补的总盘子有多大", "cq-jiangbei-2024", "第三条"),
+    ("专利贷能拿去炒房吗", "cq-jiangbei-2024", "第十三条"),
+    ("企业资金链断了银行该怎么办", "cq-jiangbei-2024", "第十六条"),
+    ("what is the payout rate on a loan under 5 million", "cq-jiangbei-2024", "第十一条"),
 ])
 def test_a_named_document_traditional_script_and_bank_jargon_find_the_article(qa, question, policy, article):
     top = qa.ask(question)[:3]
     assert top and top[0].policy == policy
     assert article is None or article in [a.article for a in top]
+
+
+class _RefusesRepeatedKeys(yaml.SafeLoader):
+    def construct_mapping(self, node, deep=False):
+        keys = [self.construct_object(key, deep=deep) for key, _ in node.value]
+        repeated = sorted({k for k in keys if keys.count(k) > 1})
+        assert not repeated, f"repeated keys {repeated}: YAML keeps only the last list"
+        return super().construct_mapping(node, deep)
+
+
+@pytest.mark.parametrize("name", ["synonyms.yaml", "synonyms_en.yaml", "qa_words.yaml", "documents.yaml"])
+def test_a_word_list_names_each_policy_word_once(name):
+    yaml.load((Path(__file__).parent.parent / "bot" / "services" / name).read_text(encoding="utf-8"),
+              Loader=_RefusesRepeatedKeys)
