@@ -112,8 +112,9 @@ def test_retrieval_does_not_fall_below_its_reported_figures(qa):
     """A regression floor, not the target: bench/qa_eval.py reports the figures against the issue's targets."""
     dev, test = evaluate(qa, load_questions("dev")), evaluate(qa, load_questions("test"))
     assert dev["groups"]["all"]["top3"] >= 0.88, dev["misses"]
-    assert test["groups"]["all"]["top3"] >= 0.85
-    assert dev["not_found_recall"] >= 0.7 and test["not_found_recall"] >= 0.7
+    assert test["groups"]["all"]["top3"] >= 0.93 and test["groups"]["kind:english"]["top3"] >= 0.9
+    # the colloquial synonyms answer more questions and so decline fewer of those no document answers (issue 10)
+    assert dev["not_found_recall"] >= 0.8 and test["not_found_recall"] >= 0.65
 
 
 def test_ask_cli_contract():
