@@ -63,6 +63,13 @@ def test_the_direct_answer_is_the_sentence_that_holds_the_figure(qa):
     assert len(first.direct) < len(first.text)
 
 
+def test_the_direct_answer_weighs_rare_words_and_keeps_decimals_whole(qa):
+    [licence, *_] = qa.ask("担保公司没有牌照能合作吗")
+    assert licence.article == "第十四条" and "许可证" in licence.direct
+    [cap, *_] = qa.ask("what is the maximum payout per claim")
+    assert cap.article == "第十一条" and "capped at 1.5 million yuan" in cap.direct
+
+
 def test_a_copyright_question_is_answered_by_the_users_program_first(qa):
     """江北 第二条 covers patent and trademark pledges only; 深圳（六） encourages copyright pledges elsewhere."""
     [first, *others] = qa.ask("著作权质押的贷款能补偿吗")

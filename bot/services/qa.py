@@ -58,7 +58,8 @@ _CJK_FIRST, _CJK_LAST = 0x4E00, 0x9FFF
 _CJK = re.compile(f"[{chr(_CJK_FIRST)}-{chr(_CJK_LAST)}]")
 _LATIN_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+(?:\.\d+)?")
 _SENTENCE = re.compile(r"[^。；;\n]+[。；;]?")
-_EN_SENTENCE = re.compile(r"[^.;]+(?:\.(?!\d)|;|$)")
+#: An English sentence ends at a full stop or semicolon; a decimal point (1.5 million) does not end it.
+_EN_SENTENCE = re.compile(r"(?:[^.;]|\.(?=\d))+(?:\.(?!\d)|;|$)")
 
 
 #: The word lists the engine reads questions with, in ``bot/services/``.
@@ -345,13 +346,15 @@ def sentences(text: str, tokenize, pattern=_SENTENCE) -> list[tuple[str, frozens
             for sentence in found if len(sentence) >= 4 for excerpt in _excerpts(sentence)]
 
 
-def direct_sentence(candidates: list[tuple[str, frozenset[str]]], words: set[str], asks_figure: bool) -> str:
-    """The sentence that shares most of the question's words (one holding figures when the question asks for a
-    figure): what the chat shows first, with the whole article a tap away."""
+def direct_sentence(candidates: list[tuple[str, frozenset[str]]], words: set[str], asks_figure: bool,
+                    idf: dict[str, float]) -> str:
+    """The sentence that shares most of the question's words, each weighed by how rare it is in the documents
+    (牌照 → 许可证 picks 第十四条's licence condition, not its opening about 担保), and one holding figures when
+    the question asks for a figure: what the chat shows first, with the whole article a tap away."""
     best, best_score = "", -1.0
     for sentence, sentence_tokens in candidates:
         figures = len(re.findall(r"\d+(?:\.\d+)?", sentence)) if asks_figure else 0
-        score = len(words & sentence_tokens) + min(figures, 3)
+        score = sum(max(idf.get(word, 0.0), 0.1) for word in words & sentence_tokens) + min(figures, 3)
         if score > best_score:
             best, best_score = sentence, score
     return best
@@ -514,7 +517,8 @@ class PolicyQA:
         if (entry, english) not in self._sentences:
             self._sentences[entry, english] = (sentences(article.summary_en, english_tokens, _EN_SENTENCE) if english
                                                else sentences(article.text, lambda text: tokens(self.segmenter, text)))
-        direct = direct_sentence(self._sentences[entry, english], words, asks_figure) or article.text
+        idf = (self._english if english else self._chinese).idf
+        direct = direct_sentence(self._sentences[entry, english], words, asks_figure, idf) or article.text
         return Answer(pack.id, article.ref, article.title, article.text, round(score, 4), direct,
                       article.title_en)
 
