@@ -92,7 +92,11 @@ _GREETINGS = {str(w).lower() for w in _WORDS["greetings"]}
 _SYNONYMS = _expansions(_data("synonyms.yaml"))
 _SYNONYMS_EN = _expansions(_data("synonyms_en.yaml"))
 _DOCUMENT_NAMES = {str(name): pack_id for pack_id, names in _data("documents.yaml").items() for name in names}
-_PLACES_WITHOUT_A_DOCUMENT = [str(place) for place in _WORDS["places_without_a_document"]]
+#: A place or a neighbouring topic no document covers; a Latin word counts only whole (VAT, not private).
+_WITHOUT_A_DOCUMENT = re.compile("|".join(
+    rf"\b{re.escape(term)}\b" if term.isascii() else re.escape(term)
+    for term in map(str, [*_WORDS["places_without_a_document"], *_WORDS["topics_without_a_document"]])),
+    re.IGNORECASE)
 _IP_TYPE_WORDS = {str(w).lower() for w in _WORDS["ip_type_words"]}
 _COVERAGE_WORDS = {str(w).lower() for w in _WORDS["coverage_words"]}
 _ASKS_FOR_FIGURE = [str(w).lower() for w in _WORDS["asks_for_figure"]]
@@ -145,10 +149,10 @@ def named_document(question: str) -> str | None:
     return named.pop() if len(named) == 1 else None
 
 
-def names_place_without_a_document(question: str) -> bool:
-    """The question asks about a place none of the documents covers (北京, 上海, ...)."""
-    lowered = question.lower()
-    return any(place.lower() in lowered for place in _PLACES_WITHOUT_A_DOCUMENT)
+def names_what_no_document_covers(question: str) -> bool:
+    """The question asks about a place none of the documents covers (北京, 上海, ...) or a neighbouring topic none
+    of them mentions (个税, 社保, 信用卡, 商标续展, credit card ...)."""
+    return _WITHOUT_A_DOCUMENT.search(question) is not None
 
 
 def without_document_names(question: str) -> str:
@@ -448,7 +452,7 @@ class PolicyQA:
             return Reply(greeting=True)
         question = normalise_question(question)
         english = is_english(question)
-        off_the_map = names_place_without_a_document(question) and named_document(question) is None
+        off_the_map = names_what_no_document_covers(question) and named_document(question) is None
         named = program is None and named_document(question) in self._pack_ids
         if named:
             program = named_document(question)
