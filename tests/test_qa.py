@@ -131,6 +131,8 @@ def test_the_evaluation_set_is_split_and_large_enough():
     assert sum(1 for q in everything if not q["expected"]) >= 40
     assert {q["split"] for q in everything} == {"dev", "test"}
     assert {"english", "traditional", "typo", "colloquial", "notfound"} <= {q["kind"] for q in everything}
+    asked = [q["q"] for q in everything]
+    assert sorted({q for q in asked if asked.count(q) > 1}) == [], "a question twice (in dev and test it would leak)"
 
 
 def test_retrieval_does_not_fall_below_its_reported_figures(qa):
