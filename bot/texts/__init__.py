@@ -9,7 +9,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, StrictUndefined
 
 from bot.rules.reasons import Reason
 from bot.telegram_limits import MAX_TEXT
@@ -88,11 +88,16 @@ def figures_bold(text: str) -> str:
 
 
 class Texts:
-    def __init__(self) -> None:
+    def __init__(self, compiled_dir: str | None = None) -> None:
+        """``compiled_dir``: where compiled templates are kept (jinja2's own cache, checked against each
+        template's source; the temporary directory by default), so a one-shot command such as
+        ``ipbot compensate`` does not compile its templates on every run."""
         self._envs = {}
+        compiled = FileSystemBytecodeCache(compiled_dir)
         for locale in LOCALES:
             env = Environment(
                 loader=PackageLoader("bot.texts", locale),
+                bytecode_cache=compiled,
                 undefined=StrictUndefined,
                 trim_blocks=True,
                 lstrip_blocks=True,
