@@ -254,8 +254,10 @@ def query_groups(segmenter: Segmenter, question: str) -> list[tuple[str, ...]]:
 
 
 def english_query_groups(question: str) -> list[tuple[str, ...]]:
+    """An English question's word groups, stemmed as the summaries are: the word itself is stemmed here, the
+    summary words its synonyms stand for were stemmed once already (stemming twice turns agreed → agre → agr)."""
     groups = _groups(_english_words(question), _SYNONYMS_EN, english_tokens)
-    return [tuple(dict.fromkeys(_STEMMER.stemWords(list(g)))) for g in groups]
+    return [tuple(dict.fromkeys([_STEMMER.stemWord(word), *others])) for word, *others in groups]
 
 
 @dataclass(frozen=True)
