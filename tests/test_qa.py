@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from bench.qa_eval import evaluate, load_questions
+from bot.services import qa as qa_engine
 from bot.services.qa import (Homophones, PolicyQA, english_query_groups, is_english, names_what_no_document_covers,
                              query_groups)
 from bot.texts import figures_bold
@@ -50,11 +51,9 @@ def test_a_topic_word_counts_only_where_it_is_meant():
 def test_no_document_and_no_users_word_holds_a_topic_declined_as_uncovered(packs):
     """A topic listed as uncovered must really be absent: from every article's text, phrasings and summary, and
     from the users' words the synonyms map (开户行 would be declined if 开户 were listed)."""
-    texts = [f"{a.title} {a.text} {' '.join(a.asks)} {a.title_en or ''} {a.summary_en or ''}"
-             for pack in packs.values() for a in pack.articles]
-    synonyms = yaml.safe_load((Path(__file__).parent.parent / "bot" / "services" / "synonyms.yaml").read_text("utf-8"))
-    users_words = [str(w) for words in synonyms.values() for w in words]
-    assert [t for t in texts if names_what_no_document_covers(t)] == []
+    chinese, english = qa_engine._searched_texts(qa_engine._entries(packs))
+    users_words = [str(w) for words in qa_engine._data("synonyms.yaml").values() for w in words]
+    assert [t for t in [*chinese, *english] if names_what_no_document_covers(t)] == []
     assert [w for w in users_words if names_what_no_document_covers(w)] == []
 
 
@@ -198,5 +197,4 @@ class _RefusesRepeatedKeys(yaml.SafeLoader):
 
 @pytest.mark.parametrize("name", ["synonyms.yaml", "synonyms_en.yaml", "qa_words.yaml", "documents.yaml"])
 def test_a_word_list_names_each_policy_word_once(name):
-    yaml.load((Path(__file__).parent.parent / "bot" / "services" / name).read_text(encoding="utf-8"),
-              Loader=_RefusesRepeatedKeys)
+    yaml.load(qa_engine._data_bytes(name).decode("utf-8"), Loader=_RefusesRepeatedKeys)
