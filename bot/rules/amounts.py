@@ -89,13 +89,14 @@ def parse_amount(raw: str, *, allow_zero: bool = False) -> Decimal:
         value = _number(_drop_thousands_separators(text, raw), raw)
     if value > MAX_AMOUNT:
         raise AmountError("too_large", raw)
-    if value != value.quantize(FEN):
+    in_fen = value.quantize(FEN)
+    if value != in_fen:
         raise AmountError("too_precise", raw)
     if value < 0:
         raise AmountError("negative", raw)
     if value == 0 and not allow_zero:
         raise AmountError("zero", raw)
-    return value.quantize(FEN)
+    return in_fen
 
 
 #: More days overdue than this is a typo (a hundred years).

@@ -13,7 +13,7 @@ ZERO = Decimal("0")
 
 def to_fen(yuan: Decimal) -> int:
     """Yuan (at most two decimals after rounding half up) to integer fen for the store."""
-    return int((yuan * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return int(yuan.scaleb(2).to_integral_value(ROUND_HALF_UP))
 
 
 def from_fen(fen: int) -> Decimal:
