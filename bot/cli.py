@@ -199,7 +199,7 @@ def cmd_monitor(ctx: Context, args: argparse.Namespace) -> int:
     fund_paid = _amount(ctx, args.fund_paid, "--fund-paid", allow_zero=True)
     data = _read_file(ctx, args.loans)
     try:
-        from bot.services.loan_import import read_loan_book
+        from bot.services.loan_reading import read_loan_book
         loans = read_loan_book(data, args.loans)
     except LoanBookError as exc:
         raise _rejected(ctx, exc) from None

@@ -13,7 +13,7 @@ from bot.rules.claims import TransitionError
 from bot.rules.loan_book import LoanBookError
 from bot.services import claims_workflow
 from bot.services.claims_workflow import ClaimRefused
-from bot.services.loan_import import SUPPORTED_SUFFIXES
+from bot.services.loan_reading import SUPPORTED_SUFFIXES
 from bot.services.loan_template import loan_book_template
 from bot.services.monitoring import bank_status, import_and_check, preview_book
 from bot.services.officers import PAYLOAD_PREFIX, officer_bank, redeem_invite

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.rules.loan_book import LoanBookError, parse_loan_book, parse_row
-from bot.services.loan_import import read_loan_book
+from bot.services.loan_reading import read_loan_book
 from tests.loan_books import CODE, HEADER, csv_bytes, row, xlsx_bytes
 
 
@@ -129,13 +129,13 @@ def test_any_row_is_either_a_loan_or_a_list_of_errors(record):
 
 def test_a_book_of_more_rows_than_the_limit_is_refused_whole(monkeypatch):
     from bot.rules.loan_book import LoanBookError
-    from bot.services import loan_import
+    from bot.services import loan_reading
     from tests.loan_books import csv_bytes, row
 
-    monkeypatch.setattr(loan_import, "MAX_ROWS", 3)
-    loan_import.read_loan_book(csv_bytes([row(f"L{i}") for i in range(3)]), "b.csv")
+    monkeypatch.setattr(loan_reading, "MAX_ROWS", 3)
+    loan_reading.read_loan_book(csv_bytes([row(f"L{i}") for i in range(3)]), "b.csv")
     with pytest.raises(LoanBookError) as refused:
-        loan_import.read_loan_book(csv_bytes([row(f"L{i}") for i in range(4)]), "b.csv")
+        loan_reading.read_loan_book(csv_bytes([row(f"L{i}") for i in range(4)]), "b.csv")
     assert refused.value.errors[0].code == "too_many_rows"
 
 
@@ -143,18 +143,19 @@ async def test_a_book_that_takes_too_long_to_read_is_refused(tmp_path, monkeypat
     import time as time_module
 
     from bot.rules.loan_book import LoanBookError
-    from bot.services import loan_import
+    from bot.services import loan_import, loan_reading
     from bot.store import Store
     from tests.loan_books import csv_bytes, row
 
-    read_chunk = loan_import._next_chunk
+    read_book = loan_reading.book_messages
 
     def slow(*args, **kwargs):
-        time_module.sleep(0.3)
-        return read_chunk(*args, **kwargs)
+        for message in read_book(*args, **kwargs):
+            time_module.sleep(0.3)
+            yield message
 
     monkeypatch.setattr(loan_import, "PARSE_SECONDS", 0.05)
-    monkeypatch.setattr(loan_import, "_next_chunk", slow)
+    monkeypatch.setattr(loan_reading, "book_messages", slow)
     store = await Store.open(tmp_path / "s.sqlite3")
     with pytest.raises(LoanBookError) as refused:
         await loan_import.import_loan_book(store, jiangbei, csv_bytes([row()]), "b.csv", report_date=date(2026, 1, 1),

@@ -217,7 +217,7 @@ class BookValidator:
         """The chunk's valid loans; its errors are added to `errors`. Blank rows are skipped."""
         loans = []
         for number, cells in numbered_rows:
-            if not any((c or "").strip() for c in cells):
+            if not "".join(cells).strip():
                 continue
             self.rows += 1
             if len(cells) > len(self.names):
@@ -265,6 +265,24 @@ class BookValidator:
             errors.append(RowError(0, None, "no_rows"))
         if errors:
             raise LoanBookError(sorted(errors, key=lambda e: e.row))
+
+
+class BookTotals:
+    """A streamed book summed as its loans arrive: per bank and days overdue, the loans and their principal (a
+    few hundred sums however long the book; `monitoring.bank_books` applies 第十二条 to them)."""
+
+    def __init__(self) -> None:
+        self.by_bank_and_days: dict[tuple[str, int], list] = {}
+
+    def add(self, loans: Iterable[LoanRow]) -> None:
+        sums = self.by_bank_and_days
+        for loan in loans:
+            entry = sums.get((loan.bank, loan.overdue_days))
+            if entry is None:
+                sums[loan.bank, loan.overdue_days] = [1, loan.principal]
+            else:
+                entry[0] += 1
+                entry[1] += loan.principal
 
 
 def duplicate_loans(loans: Iterable[LoanRow]) -> list[RowError]:

@@ -9,9 +9,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
-from typing import Literal, Protocol
+from typing import Literal
 
 from bot.rules.compensation import FundDecision, fund_is_paused
+from bot.rules.loan_book import BookTotals, LoanRow
 from bot.rules.money import ZERO
 from bot.rules.policy import Program
 
@@ -91,12 +92,6 @@ def level_change(previous: BankLevel, current: BankLevel) -> Literal["rise", "fa
     return "same"
 
 
-class _Loan(Protocol):
-    bank: str
-    principal: Decimal
-    overdue_days: int
-
-
 @dataclass(frozen=True)
 class BankBook:
     """One bank's loan book summed up: what an upload answers and what ``monitor`` prints."""
@@ -107,30 +102,23 @@ class BankBook:
     exposure: BankExposure
 
 
-class BookTally:
-    """第十二条's figures per bank, summed as loans arrive (a streamed book is never held whole)."""
-
-    def __init__(self, program: Program):
-        self.program = program
-        self._totals: dict[str, list] = {}
-
-    def add(self, loans: Iterable[_Loan]) -> None:
-        for loan in loans:
-            entry = self._totals.setdefault(loan.bank, [0, 0, ZERO, ZERO])
-            entry[0] += 1
-            entry[2] += loan.principal
-            if counts_as_overdue(self.program, loan.overdue_days):
-                entry[1] += 1
-                entry[3] += loan.principal
-
-    def books(self) -> list[BankBook]:
-        """Per bank (by name), its loans, those overdue 15 days or more, and its 第十二条 level."""
-        return [BankBook(bank, n, n_overdue, bank_exposure(self.program, issued, overdue))
-                for bank, (n, n_overdue, issued, overdue) in sorted(self._totals.items())]
+def bank_books(program: Program, totals: BookTotals) -> list[BankBook]:
+    """Per bank (by name), its loans, those overdue 15 days or more, and its 第十二条 level: the rule applied to
+    the book's few sums per bank and days overdue, not to each loan."""
+    by_bank: dict[str, list] = {}
+    for (bank, overdue_days), (loans, principal) in totals.by_bank_and_days.items():
+        entry = by_bank.setdefault(bank, [0, 0, ZERO, ZERO])
+        entry[0] += loans
+        entry[2] += principal
+        if counts_as_overdue(program, overdue_days):
+            entry[1] += loans
+            entry[3] += principal
+    return [BankBook(bank, n, n_overdue, bank_exposure(program, issued, overdue))
+            for bank, (n, n_overdue, issued, overdue) in sorted(by_bank.items())]
 
 
-def summarise_books(program: Program, loans: Iterable[_Loan]) -> list[BankBook]:
+def summarise_books(program: Program, loans: Iterable[LoanRow]) -> list[BankBook]:
     """Per bank (by name), its loans, those overdue 15 days or more, and its 第十二条 level."""
-    tally = BookTally(program)
-    tally.add(loans)
-    return tally.books()
+    totals = BookTotals()
+    totals.add(loans)
+    return bank_books(program, totals)

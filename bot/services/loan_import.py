@@ -1,30 +1,26 @@
 """Loading a loan book (CSV or .xlsx) into the store, all-or-nothing (design.md, Loan book CSV)."""
 
 import asyncio
-import csv
-import io
-import itertools
-import zipfile
-from collections.abc import Iterator
+import multiprocessing
+from collections.abc import AsyncIterator
+from contextlib import aclosing
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
-from pathlib import Path, PurePath
-from typing import BinaryIO
+from datetime import date
 
 from bot.rules.compensation import require_program
-from bot.rules.loan_book import BookValidator, LoanBookError, LoanRow, RowError, parse_loan_book
-from bot.rules.money import to_fen
-from bot.rules.monitoring import BankBook, BookTally
+from bot.rules.loan_book import LoanBookError, RowError
+from bot.rules.monitoring import BankBook, bank_books
 from bot.rules.policy import PolicyPack
+from bot.services import loan_reading
+from bot.services.loan_reading import Source, read_loan_book
 from bot.store import Store
 from bot.store.loans import DuplicateLoan, LoanRecord
 
-SUPPORTED_SUFFIXES = (".csv", ".xlsx")
-#: The most loan rows one file may hold (a district's whole book is a few thousand; README states it).
-MAX_ROWS = 1_000_000
 #: Rows read and validated per step of a streamed import.
 CHUNK_ROWS = 5_000
+#: A book this large (bytes; about 30,000 rows) is read in a worker process while the store writes (see
+#: `_messages_from_a_process`); below it, starting the process would cost more than it saves.
+WORKER_BYTES = 3_000_000
 #: Seconds a file may take to be read, validated and written before it is refused (README states it).
 PARSE_SECONDS = 120
 
@@ -35,114 +31,54 @@ class ImportSummary:
     books: list[BankBook]
 
 
-def _file_error(code: str) -> LoanBookError:
-    return LoanBookError([RowError(0, None, code)])
+async def _messages_from_a_thread(*reading) -> AsyncIterator[tuple[str, object]]:
+    """`loan_reading.book_messages` run a chunk at a time in a worker thread: a book never holds up other users."""
+    messages = loan_reading.book_messages(*reading)
+    while (message := await asyncio.to_thread(next, messages, None)) is not None:
+        yield message
 
 
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else str(Decimal(repr(value)))
-    return str(value)
-
-
-Source = bytes | Path
-
-
-def _open(source: Source) -> BinaryIO:
-    return io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")
-
-
-def _csv_rows(binary: BinaryIO) -> Iterator[list[str]]:
-    text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
+async def _messages_from_a_process(*reading) -> AsyncIterator[tuple[str, object]]:
+    """`loan_reading.book_messages` run in a worker process, so a large book is read and validated on one core while the
+    store writes the chunks already read on another (threads would take turns: both need the interpreter)."""
+    context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
+                                          else "spawn")
+    receiving, sending = context.Pipe(duplex=False)
+    worker = context.Process(target=loan_reading.send_book_messages, args=(sending, *reading), daemon=True)
+    worker.start()
+    sending.close()
+    # the next message is received while the caller writes this one: the worker never waits for the store
+    receiving_next = asyncio.ensure_future(asyncio.to_thread(receiving.recv))
     try:
-        yield from csv.reader(text)
-    except UnicodeDecodeError:
-        raise _file_error("not_utf8") from None
-    except csv.Error:
-        raise _file_error("unreadable") from None
-
-
-def _xlsx_rows(binary: BinaryIO) -> Iterator[list[str]]:
-    from openpyxl import load_workbook  # loaded by the first .xlsx book, not by the bot's start
-
-    try:
-        workbook = load_workbook(binary, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
-        raise _file_error("unreadable") from None
-    try:
-        for row in workbook.worksheets[0].iter_rows(values_only=True):
-            yield [_cell(v) for v in row]
+        while True:
+            try:
+                message = await receiving_next
+            except EOFError:
+                raise RuntimeError(f"the loan-book worker stopped with exit code {worker.exitcode}") from None
+            if message[0] != "chunk":
+                yield message
+                return
+            receiving_next = asyncio.ensure_future(asyncio.to_thread(receiving.recv))
+            yield message
     finally:
-        workbook.close()
+        receiving_next.cancel()
+        worker.kill()  # a worker still reading when the import ends early (refused, too slow) is not needed
+        await asyncio.to_thread(worker.join)
+        receiving.close()
 
 
-def read_table(binary: BinaryIO, filename: str) -> tuple[list[str], Iterator[list[str]]]:
-    """The header and the data rows of a .csv (UTF-8) or .xlsx (first sheet) file, the rows read as they are
-    consumed; past `MAX_ROWS` rows with anything in them the book is refused."""
-    suffix = PurePath(filename).suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise _file_error("unsupported_format")
-    rows = _csv_rows(binary) if suffix == ".csv" else _xlsx_rows(binary)
-    header = next(rows, None)
-    if header is None or not any(c.strip() for c in header):
-        raise _file_error("empty_file")
-    header = _without_trailing_blanks(header, 0)
-    return header, _limited(rows, len(header))
+def _book_size(source: Source) -> int:
+    return len(source) if isinstance(source, bytes) else source.stat().st_size
 
 
-def _limited(rows: Iterator[list[str]], width: int) -> Iterator[list[str]]:
-    filled = 0
-    for row in rows:
-        row = _without_trailing_blanks(row, width)
-        if any(c.strip() for c in row):
-            filled += 1
-            if filled > MAX_ROWS:
-                raise LoanBookError([RowError(0, None, "too_many_rows", str(MAX_ROWS))])
-        yield row
-
-
-def _without_trailing_blanks(cells: list[str], keep: int) -> list[str]:
-    """Spreadsheets pad rows with empty cells; drop those beyond the first ``keep``."""
-    cells = list(cells)
-    while len(cells) > keep and not cells[-1].strip():
-        cells.pop()
-    return cells
-
-
-def read_loan_book(source: Source, filename: str, *, report_date: date | None = None,
-                   only_bank: str | None = None) -> list[LoanRow]:
-    """The whole book in memory, every row validated (`LoanBookError` otherwise): for ``ipbot monitor``, and for
-    naming every error of a book the store refused."""
-    with _open(source) as binary:
-        header, rows = read_table(binary, filename)
-        return parse_loan_book(header, rows, report_date=report_date, only_bank=only_bank)
-
-
-def _record(loan: LoanRow) -> LoanRecord:
-    return LoanRecord(
-        loan.bank, loan.loan_id, loan.credit_code, loan.enterprise, to_fen(loan.principal),
-        loan.issued_on.isoformat(), loan.due_on.isoformat(), loan.overdue_days, loan.ip_type, loan.insurer,
-        None if loan.ip_pledged_principal is None else to_fen(loan.ip_pledged_principal),
-        None if loan.outstanding is None else to_fen(loan.outstanding),
-    )
-
-
-def _next_chunk(validator: BookValidator, tally: BookTally,
-                numbered: Iterator[tuple[int, list[str]]]) -> list[LoanRecord] | None:
-    """The next `CHUNK_ROWS` rows' valid loans as the store's records, counted in the tally (their errors go to the
-    validator); None at the end of the book."""
-    chunk = list(itertools.islice(numbered, CHUNK_ROWS))
-    if not chunk:
-        return None
-    loans = validator.validate(chunk)
-    tally.add(loans)
-    return [_record(loan) for loan in loans]
+def _read_book(source: Source, filename: str, report_date: date,
+               only_bank: str | None) -> AsyncIterator[tuple[str, object]]:
+    """The messages of `loan_reading.book_messages`, from a worker process for a book of `WORKER_BYTES` or more
+    (starting one costs more than it saves on a small book), else from a thread."""
+    reading = (source, filename, report_date, only_bank, CHUNK_ROWS)
+    if _book_size(source) >= WORKER_BYTES:
+        return _messages_from_a_process(*reading)
+    return _messages_from_a_thread(*reading)
 
 
 async def import_loan_book(store: Store, pack: PolicyPack, source: Source, filename: str, *, report_date: date,
@@ -170,21 +106,19 @@ class _RolledBack(Exception):
 
 async def _import(store: Store, pack: PolicyPack, source: Source, filename: str, report_date: date,
                   actor: str, only_bank: str | None, dry_run: bool) -> ImportSummary:
-    tally = BookTally(pack.program)
+    books: list[BankBook] = []
     try:
-        with _open(source) as binary:
-            header, rows = await asyncio.to_thread(read_table, binary, filename)
-            validator = BookValidator(header, report_date=report_date, only_bank=only_bank)
-            numbered = enumerate(rows, start=2)
+        async with aclosing(_read_book(source, filename, report_date, only_bank)) as messages:
             async with store.loans.importing(pack.id, report_date.isoformat(), actor) as snapshot:
-                # each chunk is read and validated in a worker thread (a large file never holds up other users),
-                # and valid rows are written even after a bad one, so the store's unique key still finds
-                # repeated ids
-                while (records := await asyncio.to_thread(_next_chunk, validator, tally, numbered)) is not None:
-                    await snapshot.add(records)
-                validator.finish()
+                async for kind, content in messages:
+                    if kind == "chunk":
+                        await snapshot.add([LoanRecord._make(fields) for fields in content])
+                    elif kind == "refused":
+                        raise LoanBookError(content)
+                    else:
+                        books = bank_books(pack.program, content)
                 if dry_run:
                     raise _RolledBack
     except _RolledBack:
         pass
-    return ImportSummary(report_date, tally.books())
+    return ImportSummary(report_date, books)
