@@ -248,14 +248,15 @@ class BookValidator:
         check = check_credit_code(code)
         issued, due = _date(issued_on), _date(due_on)
         ip = _ip_type(ip_type) if ip_type else None
+        overdue_days = int(days)
         if check.problem in ("length", "charset") or issued is None or due is None or due < issued \
-                or (ip_type and ip is None) or int(days) > MAX_DAYS:
+                or (ip_type and ip is None) or overdue_days > MAX_DAYS:
             return None
         try:
             amount = parse_amount(principal)
         except AmountError:
             return None
-        return LoanRow(number, loan_id, bank, check.code, enterprise, amount, issued, due, int(days), ip,
+        return LoanRow(number, loan_id, bank, check.code, enterprise, amount, issued, due, overdue_days, ip,
                        insurer or None)
 
     def finish(self, more_errors: Iterable[RowError] = ()) -> None:
