@@ -14,7 +14,7 @@ QUICK = {
     "qa_eval.py": ["--split", "test"],
     "start.py": ["--runs", "1"],
     "monitor_scale.py": ["--loans", "200000"],
-    "import_scale.py": ["--rows", "20000", "60000"],
+    "import_scale.py": ["--rows", "40000", "80000", "--runs", "1"],  # both books large enough for the worker process
     "review_scale.py": ["--claims", "2000", "--loans", "20000"],
     "broadcast.py": ["--recipients", "2000", "--paced-seconds", "10"],
     "throughput.py": ["--users", "20", "--messages", "5"],
