@@ -104,6 +104,13 @@ def test_an_english_synonym_is_stemmed_once_as_the_summaries_are():
     assert decide == ("decid", "agre")  # "agreed" in 第八条's summary; stemmed twice it was "agr" and never met
 
 
+def test_an_english_synonym_counts_in_every_form_of_the_listed_word():
+    # synonyms_en.yaml lists "pick" and "picked" under choose; "picks" and "picking" are the same word
+    for question in ("who picks the partner banks", "who is picking the partner banks"):
+        [pick, *_] = english_query_groups(question)
+        assert pick == ("pick", "choos")
+
+
 def test_an_english_question_is_searched_in_the_english_summaries(qa):
     assert is_english("How many days overdue?") and not is_english("逾期60天 claim")
     [first, *_] = qa.ask("How many days overdue before the bank can claim compensation?")

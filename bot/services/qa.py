@@ -104,6 +104,17 @@ _ASKS_FOR_FIGURE = [str(w).lower() for w in _WORDS["asks_for_figure"]]
 _DICTIONARY_WORDS = sorted({w for w in [*_DOMAIN_WORDS, *_SYNONYMS, *_DOCUMENT_NAMES] if _CJK.search(w)})
 _T2S = opencc.OpenCC("t2s")
 _STEMMER = snowballstemmer.stemmer("english")
+
+
+def _by_stem(expansions: dict[str, set[str]]) -> dict[str, set[str]]:
+    """The English expansions found through a word's stem: every form of a listed user word counts."""
+    by_stem: dict[str, set[str]] = {}
+    for word, canonicals in expansions.items():
+        by_stem.setdefault(_STEMMER.stemWord(word), set()).update(canonicals)
+    return by_stem
+
+
+_SYNONYMS_EN_BY_STEM = _by_stem(_SYNONYMS_EN)
 _WAN = re.compile(r"(\d+(?:\.\d+)?)\s*[wW](?![a-zA-Z])")
 _CN_DIGITS = "零一二两三四五六七八九十百千点"
 #: A number in Chinese numerals with the unit the documents print it with: 六百万 → 600万, 两个月 → 2个月.
@@ -254,10 +265,17 @@ def query_groups(segmenter: Segmenter, question: str) -> list[tuple[str, ...]]:
 
 
 def english_query_groups(question: str) -> list[tuple[str, ...]]:
-    """An English question's word groups, stemmed as the summaries are: the word itself is stemmed here, the
-    summary words its synonyms stand for were stemmed once already (stemming twice turns agreed → agre → agr)."""
-    groups = _groups(_english_words(question), _SYNONYMS_EN, english_tokens)
-    return [tuple(dict.fromkeys([_STEMMER.stemWord(word), *others])) for word, *others in groups]
+    """An English question's word groups, stemmed as the summaries are: each word's stem, then the stemmed summary
+    words its synonyms stand for (stemmed once: twice turns agreed → agre → agr). A synonym is found through the
+    word's stem too, so every form of a listed word counts ("picks", "picking" as "pick")."""
+    groups = []
+    for word in _english_words(question):
+        stem = _STEMMER.stemWord(word)
+        members = [stem]
+        for canonical in sorted(_SYNONYMS_EN_BY_STEM.get(stem, ())):
+            members.extend(t for t in english_tokens(canonical) if t not in members)
+        groups.append(tuple(members))
+    return groups
 
 
 @dataclass(frozen=True)
