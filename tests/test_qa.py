@@ -109,6 +109,9 @@ def test_an_english_synonym_counts_in_every_form_of_the_listed_word():
     for question in ("who picks the partner banks", "who is picking the partner banks"):
         [pick, *_] = english_query_groups(question)
         assert pick == ("pick", "choos")
+    # a form listed as it is written keeps its own meaning: "share" the risk is a portion, "shares" are stock
+    assert english_query_groups("who shares the risk")[0] == ("share", "secur")
+    assert english_query_groups("who share the risk")[0] == ("share", "percentag")
 
 
 def test_an_english_question_is_searched_in_the_english_summaries(qa):

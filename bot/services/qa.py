@@ -266,13 +266,14 @@ def query_groups(segmenter: Segmenter, question: str) -> list[tuple[str, ...]]:
 
 def english_query_groups(question: str) -> list[tuple[str, ...]]:
     """An English question's word groups, stemmed as the summaries are: each word's stem, then the stemmed summary
-    words its synonyms stand for (stemmed once: twice turns agreed → agre → agr). A synonym is found through the
-    word's stem too, so every form of a listed word counts ("picks", "picking" as "pick")."""
+    words its synonyms stand for (stemmed once: twice turns agreed → agre → agr). A word listed as it is written
+    keeps its own synonyms ("share" a portion, "shares" stock); any other form of a listed word is found through
+    its stem ("picks", "picking" as "pick")."""
     groups = []
     for word in _english_words(question):
         stem = _STEMMER.stemWord(word)
         members = [stem]
-        for canonical in sorted(_SYNONYMS_EN_BY_STEM.get(stem, ())):
+        for canonical in sorted(_SYNONYMS_EN.get(word) or _SYNONYMS_EN_BY_STEM.get(stem, ())):
             members.extend(t for t in english_tokens(canonical) if t not in members)
         groups.append(tuple(members))
     return groups
