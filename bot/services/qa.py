@@ -36,7 +36,7 @@ from bot.services.segmenter import Segmenter, build_dictionary, write_atomically
 
 #: Below this BM25 score of the best article a Chinese question is declined, unless the article holds (nearly)
 #: every one of its two or more words: 「补偿比例是多少」 scores low (common words) but is all there.
-MIN_SCORE = 7.0
+MIN_SCORE = 7.5
 FULL_COVERAGE = 0.9
 #: Below this share of a Chinese question (by IDF weight) found in the best article it is declined.
 MIN_COVERAGE = 0.3
