@@ -26,9 +26,18 @@ def test_the_trie_cuts_every_text_exactly_as_jieba_with_its_own_dictionary(packs
     segmenter = PolicyQA(packs, cache_dir=tmp_path).segmenter
     texts = [a.text for p in packs.values() for a in p.articles]
     texts += [q["q"] for q in load_questions("dev") + load_questions("test")]
+    # the short texts a question's words and their policy words are cut as, twice: the second cut is remembered
+    texts += [*qa_module._SYNONYMS, *sorted({w for words in qa_module._SYNONYMS.values() for w in words})] * 2
     for text in texts:
         assert segmenter.cut(text) == list(jiebas_own.cut(text, HMM=False)), text
         assert segmenter.cut_for_search(text) == list(jiebas_own.cut_for_search(text, HMM=False)), text
+
+
+def test_a_remembered_cut_is_not_changed_by_what_a_caller_does_with_it(packs, tmp_path):
+    segmenter = PolicyQA(packs, cache_dir=tmp_path).segmenter
+    parts = segmenter.cut_for_search("补偿比例")
+    parts.append("逾期")
+    assert segmenter.cut_for_search("补偿比例") == parts[:-1]
 
 
 def _cache_files(directory):

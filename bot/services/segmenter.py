@@ -11,6 +11,7 @@ cache directory under a name the caller chooses.
 """
 
 import array
+import functools
 import logging
 import os
 import tempfile
@@ -26,6 +27,9 @@ jieba.setLogLevel(logging.WARNING)
 DOMAIN_WORD_FREQ = 100_000
 #: Longer than any word of the dictionary: how far ahead a word is looked for.
 LONGEST_WORD = 24
+#: Texts this short (a word, a policy word) have their search-mode cut remembered, this many of them.
+SHORT_TEXT = 8
+SHORT_CUTS_REMEMBERED = 16_384
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -101,11 +105,19 @@ class Segmenter:
         if len(freqs) != len(trie) + 1:
             raise ValueError(f"{stem}: the frequencies do not match the trie")
         self._jieba = _TrieTokenizer(trie, freqs)
+        self._short_cuts = functools.lru_cache(maxsize=SHORT_CUTS_REMEMBERED)(self._cut_for_search)
 
     def cut(self, text: str) -> list[str]:
         """Precise mode, dictionary words only (no HMM guessing of new words)."""
         return list(self._jieba.cut(text, HMM=False))
 
     def cut_for_search(self, text: str) -> list[str]:
-        """Search mode: each long word and the dictionary words inside it."""
-        return list(self._jieba.cut_for_search(text, HMM=False))
+        """Search mode: each long word and the dictionary words inside it. A word's parts are remembered: a
+        question cuts each of its words and each policy word its synonyms stand for again (a pasted paragraph,
+        hundreds), and the same few thousand words come back question after question."""
+        if len(text) <= SHORT_TEXT:
+            return list(self._short_cuts(text))
+        return list(self._cut_for_search(text))
+
+    def _cut_for_search(self, text: str) -> tuple[str, ...]:
+        return tuple(self._jieba.cut_for_search(text, HMM=False))
