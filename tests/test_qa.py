@@ -205,6 +205,13 @@ class _RefusesRepeatedKeys(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
+def test_a_listed_word_yaml_would_take_for_a_boolean_is_still_a_word():
+    # "on" is among the English stop words and "false" among fraud's synonyms; YAML 1.1 reads both as booleans
+    assert "on" in qa_engine._STOPWORDS_EN and "True" not in qa_engine._STOPWORDS_EN
+    assert english_query_groups("are regulators lenient on bad loans")[2] != ("on",)
+    assert qa_engine._SYNONYMS_EN["false"] == {"fraud"}
+
+
 @pytest.mark.parametrize("name", ["synonyms.yaml", "synonyms_en.yaml", "qa_words.yaml", "documents.yaml"])
 def test_a_word_list_names_each_policy_word_once(name):
     yaml.load(qa_engine._data_bytes(name).decode("utf-8"), Loader=_RefusesRepeatedKeys)

@@ -29,7 +29,6 @@ import opencc
 import snowballstemmer
 import yaml
 
-from bot.policies import SAFE_LOADER
 from bot.rules.policy import Article, PolicyPack
 from bot.services import segmenter as segmenter_module
 from bot.services.segmenter import Segmenter, build_dictionary, write_atomically
@@ -72,8 +71,13 @@ def _data_bytes(name: str) -> bytes:
     return resources.files("bot.services").joinpath(name).read_bytes()
 
 
+#: The word lists are words: read every scalar as text, never as YAML 1.1's booleans and numbers (a stop word
+#: "on" was read as True and never matched "on").
+_WORDS_LOADER = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+
+
 def _data(name: str):
-    return yaml.load(_data_bytes(name).decode("utf-8"), Loader=SAFE_LOADER)
+    return yaml.load(_data_bytes(name).decode("utf-8"), Loader=_WORDS_LOADER)
 
 
 def _expansions(data: dict[str, list[str]]) -> dict[str, set[str]]:
