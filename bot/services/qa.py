@@ -251,12 +251,13 @@ def english_tokens(text: str) -> list[str]:
     return _STEMMER.stemWords(words)
 
 
-def _groups(words: list[str], synonyms: dict[str, set[str]], tokenize) -> list[tuple[str, ...]]:
-    """One group per question word: the word, its parts, and the document words its synonyms stand for."""
+def _groups(words: list[str], parts, synonyms_of, tokenize) -> list[tuple[str, ...]]:
+    """One group per question word: ``parts(word)`` (the word as the index holds it, and its parts), then the
+    document words its synonyms stand for (``synonyms_of(word)``), each tokenized as the index is."""
     groups = []
     for word in words:
-        members = [word, *(t for t in tokenize(word) if t != word)]
-        for canonical in sorted(synonyms.get(word, ())):
+        members = parts(word)
+        for canonical in sorted(synonyms_of(word)):
             members.extend(t for t in tokenize(canonical) if t not in members)
         groups.append(tuple(members))
     return groups
@@ -265,7 +266,11 @@ def _groups(words: list[str], synonyms: dict[str, set[str]], tokenize) -> list[t
 def query_groups(segmenter: Segmenter, question: str) -> list[tuple[str, ...]]:
     """A Chinese question's word groups: each word of the question (precise segmentation) with its parts and the
     policy words its synonyms stand for."""
-    return _groups(tokens(segmenter, question), _SYNONYMS, lambda text: tokens(segmenter, text))
+    def tokenize(text: str) -> list[str]:
+        return tokens(segmenter, text)
+
+    return _groups(tokenize(question), lambda word: [word, *(t for t in tokenize(word) if t != word)],
+                   lambda word: _SYNONYMS.get(word, ()), tokenize)
 
 
 def english_query_groups(question: str) -> list[tuple[str, ...]]:
@@ -273,14 +278,9 @@ def english_query_groups(question: str) -> list[tuple[str, ...]]:
     words its synonyms stand for (stemmed once: twice turns agreed → agre → agr). A word listed as it is written
     keeps its own synonyms ("share" a portion, "shares" stock); any other form of a listed word is found through
     its stem ("picks", "picking" as "pick")."""
-    groups = []
-    for word in _english_words(question):
-        stem = _STEMMER.stemWord(word)
-        members = [stem]
-        for canonical in sorted(_SYNONYMS_EN.get(word) or _SYNONYMS_EN_BY_STEM.get(stem, ())):
-            members.extend(t for t in english_tokens(canonical) if t not in members)
-        groups.append(tuple(members))
-    return groups
+    return _groups(_english_words(question), lambda word: [_STEMMER.stemWord(word)],
+                   lambda word: _SYNONYMS_EN.get(word) or _SYNONYMS_EN_BY_STEM.get(_STEMMER.stemWord(word), ()),
+                   english_tokens)
 
 
 @dataclass(frozen=True)
