@@ -9,7 +9,6 @@ configured language. Bad input exits with status 2 and a message saying what to 
 """
 
 import argparse
-import asyncio
 import errno
 import json
 import logging
@@ -220,6 +219,13 @@ def cmd_monitor(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+def _run(work: Any) -> Any:
+    """Runs a coroutine of the store commands: asyncio is imported by those alone (40 ms of a calculator's start)."""
+    import asyncio
+
+    return asyncio.run(work)
+
+
 async def _with_store(ctx: Context, work: Callable[[Any], Any]) -> Any:
     from bot.store import Store
     store = await Store.open(ctx.settings.db_path)
@@ -242,7 +248,7 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
                                       only_bank=args.bank)
 
     try:
-        summary = asyncio.run(_with_store(ctx, work))
+        summary = _run(_with_store(ctx, work))
     except LoanBookError as exc:
         raise _rejected(ctx, exc) from None
     payload = {
@@ -262,7 +268,7 @@ def cmd_db_upgrade(ctx: Context, args: argparse.Namespace) -> int:
         await store.programs.ensure(ctx.settings.programs)
         return await store.db.version()
 
-    version = asyncio.run(_with_store(ctx, work))
+    version = _run(_with_store(ctx, work))
     _emit(ctx, {"database": str(ctx.settings.db_path), "version": version},
           ctx.render("db_upgraded", path=str(ctx.settings.db_path), version=version))
     return 0
@@ -277,7 +283,7 @@ def cmd_db_check(ctx: Context, args: argparse.Namespace) -> int:
     async def work(store):
         return await check_ledger(store, programs, today())
 
-    violations = asyncio.run(_with_store(ctx, work))
+    violations = _run(_with_store(ctx, work))
     payload = {"ok": not violations,
                "violations": [{"code": v.code, "program": v.program,
                                "text": ctx.line("ledger_check", v.code, **v.params)} for v in violations]}
@@ -332,7 +338,7 @@ def cmd_report(ctx: Context, args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    files = asyncio.run(work())
+    files = _run(work())
     for name, data in files.items():
         (out / name).write_bytes(data)
     _emit(ctx, {"files": [str(out / name) for name in files]}, ctx.render("report_written", out=str(out), files=list(files)))

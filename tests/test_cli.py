@@ -10,6 +10,8 @@ from bot.cli import main
 from bot.policies import DEFAULT_POLICY_DIR
 from tests.loan_books import csv_bytes, row
 
+DEMO_BOOK = Path(__file__).resolve().parent.parent / "bot" / "services" / "demo_book.csv"
+
 
 @pytest.fixture(autouse=True)
 def data_dir(tmp_path, monkeypatch):
@@ -336,3 +338,20 @@ def test_a_reader_that_stops_early_gets_no_traceback():
     errors = process.stderr.read()
     process.wait(timeout=30)
     assert "Traceback" not in errors and "BrokenPipe" not in errors
+
+
+#: What a calculator never needs (issue 14): the bot's stack, Q&A, charts, the event loop.
+NOT_FOR_CALCULATORS = ("telegram", "jieba", "matplotlib", "aiosqlite", "asyncio", "pydantic_settings", "openpyxl")
+
+
+@pytest.mark.parametrize("argv", [
+    ["compensate", "--program", "cq-jiangbei-2024", "--loan", "500万", "--loss", "200万", "--overdue-days", "90"],
+    ["policy", "list"],
+    ["monitor", "--program", "cq-jiangbei-2024", "--loans", str(DEMO_BOOK), "--as-of", "2026-11-22"],
+])
+def test_calculators_load_only_what_they_need(argv):
+    script = ("import sys; from bot.cli import main; main(sys.argv[1:]); "
+              f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({NOT_FOR_CALCULATORS!r})), file=sys.stderr)")
+    out = subprocess.run([sys.executable, "-c", script, *argv, "--json"], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parent.parent)
+    assert out.stderr.strip().splitlines()[-1] == "[]"
