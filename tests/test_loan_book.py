@@ -128,11 +128,12 @@ def test_any_row_is_either_a_loan_or_a_list_of_errors(record):
 
 
 def test_a_book_of_more_rows_than_the_limit_is_refused_whole(monkeypatch):
+    from bot.rules import loan_book
     from bot.rules.loan_book import LoanBookError
     from bot.services import loan_reading
     from tests.loan_books import csv_bytes, row
 
-    monkeypatch.setattr(loan_reading, "MAX_ROWS", 3)
+    monkeypatch.setattr(loan_book, "MAX_ROWS", 3)
     loan_reading.read_loan_book(csv_bytes([row(f"L{i}") for i in range(3)]), "b.csv")
     with pytest.raises(LoanBookError) as refused:
         loan_reading.read_loan_book(csv_bytes([row(f"L{i}") for i in range(4)]), "b.csv")

@@ -19,6 +19,8 @@ from typing import NamedTuple
 from bot.rules.amounts import MAX_DAYS, AmountError, parse_amount, parse_days
 from bot.rules.credit_code import check_credit_code
 
+#: The most loan rows one book may hold (a district's whole book is a few thousand; README states it).
+MAX_ROWS = 1_000_000
 REQUIRED = ("loan_id", "bank", "credit_code", "enterprise", "principal", "issued_on", "due_on", "overdue_days")
 OPTIONAL = ("ip_type", "insurer", "ip_pledged_principal", "outstanding")
 _COLUMNS = REQUIRED + OPTIONAL
@@ -220,6 +222,8 @@ class BookValidator:
             if not "".join(cells).strip():
                 continue
             self.rows += 1
+            if self.rows > MAX_ROWS:
+                raise LoanBookError([RowError(0, None, "too_many_rows", str(MAX_ROWS))])
             if len(cells) > len(self.names):
                 self.errors.append(RowError(number, None, "too_many_cells", str(len(cells))))
                 continue
@@ -241,7 +245,7 @@ class BookValidator:
         optional amounts). Anything else is ``None``, and `parse_row` reads it in full and names its errors; a
         property test pins that both read every row they both take alike."""
         (loan_id, bank, code, enterprise, principal, issued_on, due_on, days, ip_type, insurer, ip_pledged,
-         outstanding) = map(str.strip, self._pick([*cells, *self._padding[len(cells):]]))
+         outstanding) = map(str.strip, self._pick(cells + self._padding[len(cells):]))
         if not (loan_id and bank and code and enterprise and principal and days.isascii() and days.isdigit()) \
                 or ip_pledged or outstanding:
             return None

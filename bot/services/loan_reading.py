@@ -9,6 +9,7 @@ import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from multiprocessing.connection import Connection
 from pathlib import Path, PurePath
 from typing import BinaryIO
@@ -17,8 +18,6 @@ from bot.rules.loan_book import BookTotals, BookValidator, LoanBookError, LoanRo
 from bot.rules.money import to_fen
 
 SUPPORTED_SUFFIXES = (".csv", ".xlsx")
-#: The most loan rows one file may hold (a district's whole book is a few thousand; README states it).
-MAX_ROWS = 1_000_000
 
 
 def _file_error(code: str) -> LoanBookError:
@@ -70,7 +69,7 @@ def _xlsx_rows(binary: BinaryIO) -> Iterator[list[str]]:
 
 def read_table(binary: BinaryIO, filename: str) -> tuple[list[str], Iterator[list[str]]]:
     """The header and the data rows of a .csv (UTF-8) or .xlsx (first sheet) file, the rows read as they are
-    consumed; past `MAX_ROWS` rows with anything in them the book is refused."""
+    consumed (`BookValidator` refuses a book past `MAX_ROWS` rows as it reads them)."""
     suffix = PurePath(filename).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise _file_error("unsupported_format")
@@ -83,15 +82,8 @@ def read_table(binary: BinaryIO, filename: str) -> tuple[list[str], Iterator[lis
 
 
 def _limited(rows: Iterator[list[str]], width: int) -> Iterator[list[str]]:
-    filled = 0
     for row in rows:
-        if len(row) > width:
-            row = _without_trailing_blanks(row, width)
-        if "".join(row).strip():
-            filled += 1
-            if filled > MAX_ROWS:
-                raise LoanBookError([RowError(0, None, "too_many_rows", str(MAX_ROWS))])
-        yield row
+        yield _without_trailing_blanks(row, width) if len(row) > width else row
 
 
 def _without_trailing_blanks(cells: list[str], keep: int) -> list[str]:
@@ -111,12 +103,16 @@ def read_loan_book(source: Source, filename: str, *, report_date: date | None = 
         return parse_loan_book(header, rows, report_date=report_date, only_bank=only_bank)
 
 
+#: A date as the store holds it (ISO): a book's loans share a few hundred dates, each written once.
+_iso_date = lru_cache(maxsize=16_384)(date.isoformat)
+
+
 def _stored_fields(loan: LoanRow) -> tuple:
     """The loan as the store's record holds it, in `bot.store.loans.LoanRecord`'s order (a plain tuple: a worker
     process sends it five times faster than a named one)."""
     return (
         loan.bank, loan.loan_id, loan.credit_code, loan.enterprise, to_fen(loan.principal),
-        loan.issued_on.isoformat(), loan.due_on.isoformat(), loan.overdue_days, loan.ip_type, loan.insurer,
+        _iso_date(loan.issued_on), _iso_date(loan.due_on), loan.overdue_days, loan.ip_type, loan.insurer,
         None if loan.ip_pledged_principal is None else to_fen(loan.ip_pledged_principal),
         None if loan.outstanding is None else to_fen(loan.outstanding),
     )
