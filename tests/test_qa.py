@@ -153,9 +153,25 @@ def test_the_evaluation_set_is_split_and_large_enough():
 def test_retrieval_does_not_fall_below_its_reported_figures(qa):
     """A regression floor, not the target: bench/qa_eval.py reports the figures against the issue's targets."""
     dev, test = evaluate(qa, load_questions("dev")), evaluate(qa, load_questions("test"))
-    assert dev["groups"]["all"]["top3"] >= 0.88, dev["misses"]
-    assert test["groups"]["all"]["top3"] >= 0.91 and test["groups"]["kind:english"]["top3"] >= 0.88
+    assert dev["groups"]["all"]["top3"] >= 0.93, dev["misses"]
+    assert test["groups"]["all"]["top3"] >= 0.94 and test["groups"]["kind:english"]["top3"] >= 0.93
     assert dev["not_found_recall"] >= 0.88 and test["not_found_recall"] >= 0.75
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("Which parties share the risk together with the fund?", {"第十一条", "第十四条"}),
+    ("政府出这个钱图什么", {"第一条", "第二条"}),
+])
+def test_an_article_close_in_meaning_is_found_where_the_words_differ(qa, question, expected):
+    """The token vectors' closeness lifts the article BM25 alone ranks below the top 3 (CLOSENESS_WEIGHT = 0)."""
+    assert expected & {a.article for a in qa.ask(question)[:3]}
+
+
+def test_the_users_program_stays_first_whatever_the_closeness(qa):
+    [first, *_] = qa.ask("著作权可以质押融资吗")
+    assert (first.policy, first.article) == ("cq-jiangbei-2024", "第二条")
+    scores = [a.score for a in qa.ask("担保公司要承担多少")]
+    assert scores == sorted(scores, reverse=True)
 
 
 def test_ask_cli_contract():
