@@ -74,7 +74,11 @@ def test_damaged_cache_files_are_rebuilt(packs, tmp_path):
     assert first.article == "第十七条"
 
 
-async def test_a_first_start_answers_while_another_process_builds_the_qa_index(tmp_path):
+async def test_a_first_start_answers_while_another_process_builds_the_qa_index(tmp_path, monkeypatch):
+    def built_here(*_args):
+        raise AssertionError("the bot built the Q&A index itself: it could not read the one the other process built")
+
+    monkeypatch.setattr(qa_module, "_build", built_here)
     harness = await BotHarness(tmp_path / "data", IPBOT_QA_CACHE_DIR=tmp_path / "empty-cache").start(wait_for_qa=False)
     try:
         services = harness.app.services

@@ -67,11 +67,11 @@ async def open_services(settings: Settings, *, exclusive: bool = False) -> Servi
 
 
 async def _build_qa_elsewhere(settings: Settings, packs: dict[str, PolicyPack]) -> "PolicyQA":
-    """The Q&A index built by ``python -m bot.services.qa`` and then opened here; if that process fails, it is
+    """The Q&A index built by ``python -m bot.services.qa_build`` and then opened here; if that process fails, it is
     built here instead (slower to start, same answers)."""
     from bot.services.qa import PolicyQA
 
-    builder = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.services.qa", str(settings.policy_dir),
+    builder = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.services.qa_build", str(settings.policy_dir),
                                                    str(settings.qa_cache_dir))
     try:
         status = await builder.wait()

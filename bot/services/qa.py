@@ -586,17 +586,3 @@ class PolicyQA:
         return Answer(pack.id, article.ref, article.title, article.text, round(score, 4), direct,
                       article.title_en)
 
-
-def main() -> None:
-    """``python -m bot.services.qa POLICY_DIR CACHE_DIR``: build the cache in a process of its own, so the bot's
-    first start neither waits for it nor keeps what building it loaded (jieba's word list, pypinyin)."""
-    import sys
-
-    from bot.policies import load_packs
-
-    policy_dir, cache_dir = map(Path, sys.argv[1:3])
-    _open_cached(cache_dir, *_searched_texts(_entries(load_packs(policy_dir))))
-
-
-if __name__ == "__main__":
-    main()
