@@ -1,6 +1,10 @@
 """The Q&A's segmentation dictionary and index: exactly jieba's cuts, built once into the cache directory and
 read back by the next start, rebuilt when what they were built from changes or the files are damaged."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 import jieba
 import pytest
 
@@ -91,3 +95,17 @@ async def test_a_first_start_answers_while_another_process_builds_the_qa_index(t
         assert cache_is_built(services.packs, tmp_path / "empty-cache")
     finally:
         await harness.stop()
+
+
+def test_the_qa_loads_neither_jiebas_hmm_model_nor_pkg_resources(packs, tmp_path):
+    """Every cut is made with HMM=False, and jieba opens its dictionary without pkg_resources: neither is loaded,
+    whether the process builds the cache or opens it (pkg_resources stays importable for anything else)."""
+    script = ("import sys; from bot.config import Settings; from bot.policies import load_packs; "
+              "from bot.services.qa import PolicyQA; from pathlib import Path; "
+              f"PolicyQA(load_packs(Settings().policy_dir), cache_dir=Path({str(tmp_path)!r})).ask('逾期多少天可以申请补偿'); "
+              "print(sorted(m for m in sys.modules if m.startswith(('jieba.finalseg', 'pkg_resources')))); "
+              "import pkg_resources")
+    for _start in ("builds the cache", "opens it"):
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                             cwd=Path(__file__).resolve().parent.parent)
+        assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -19,13 +19,13 @@ import hashlib
 import json
 import pickle
 import re
+import sys
 import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-import jieba
 import numpy as np
 import opencc
 import snowballstemmer
@@ -201,7 +201,8 @@ class Homophones:
         for word in sorted(vocabulary):
             if 2 <= len(word) <= 4 and all(_CJK.match(ch) for ch in word):
                 self._by_sound.setdefault(" ".join(lazy_pinyin(word)), word)
-        self._sound_of = {ch: lazy_pinyin(ch)[0] for ch in map(chr, range(_CJK_FIRST, _CJK_LAST + 1))}
+        # each character's sound, by its offset in the block: one copy of each of the few hundred sounds
+        self._sounds = tuple(sys.intern(lazy_pinyin(chr(code))[0]) for code in range(_CJK_FIRST, _CJK_LAST + 1))
 
     def correct(self, question: str, segmenter: Segmenter) -> str:
         """The question with each run of loose characters (what the dictionary could not join into words) read
@@ -219,7 +220,7 @@ class Homophones:
         return "".join(out)
 
     def _correct_run(self, run: str) -> str:
-        sounds = [self._sound_of[ch] for ch in run]
+        sounds = [self._sounds[ord(ch) - _CJK_FIRST] for ch in run]
         out, i = [], 0
         while i < len(run):
             for length in (4, 3, 2):
@@ -335,7 +336,7 @@ class _Index:
     def _term_weights(self, bm25) -> np.ndarray:
         """Each term's BM25 contribution to each document, computed once (Okapi, as rank_bm25 scores it), so a
         question of any length is scored with one sum over its terms' rows."""
-        weights = np.zeros((len(self._rows), bm25.corpus_size))
+        weights = np.zeros((len(self._rows), bm25.corpus_size), dtype=np.float32)
         norms = [bm25.k1 * (1 - bm25.b + bm25.b * length / bm25.avgdl) for length in bm25.doc_len]
         for doc, (freqs, norm) in enumerate(zip(bm25.doc_freqs, norms)):
             for token, tf in freqs.items():
@@ -413,7 +414,7 @@ def _fingerprint(chinese: list[str], english: list[str]) -> str:
     digest = hashlib.sha256()
     for part in (Path(__file__).read_bytes(), Path(segmenter_module.__file__).read_bytes(),
                  Path(token_vectors.__file__).read_bytes(), token_vectors.model_version().encode(),
-                 *map(_data_bytes, _DATA_FILES), jieba.__version__.encode(),
+                 *map(_data_bytes, _DATA_FILES), segmenter_module.JIEBA_VERSION.encode(),
                  json.dumps([chinese, english], ensure_ascii=False).encode("utf-8")):
         digest.update(hashlib.sha256(part).digest())
     return digest.hexdigest()[:16]

@@ -11,18 +11,49 @@ cache directory under a name the caller chooses.
 """
 
 import array
+import contextlib
 import functools
 import logging
 import os
+import sys
 import tempfile
+import types
 from collections.abc import Iterable
 from pathlib import Path
 
-import jieba
 import marisa_trie
+
+
+def _without_hmm(*_args, **_kwargs):
+    raise RuntimeError("the Q&A cuts with HMM=False: jieba's HMM model (jieba.finalseg) is not loaded")
+
+
+@contextlib.contextmanager
+def _importing_jieba_alone():
+    """jieba, as it is imported, loads its HMM model for guessing words its dictionary lacks (jieba.finalseg: some
+    17 MB of probability tables) and pkg_resources (5 MB, 0.1 s, to open its own dictionary file, which it opens
+    directly without it). Every cut here is made with HMM=False: while jieba is imported, a stand-in that refuses
+    to be used takes the model's place and pkg_resources reads as not installed; both entries are gone afterwards,
+    so anything else importing either gets the real module (a test checks the bot loads neither)."""
+    stand_in = types.ModuleType("jieba.finalseg", "jieba's HMM model, not loaded: the Q&A cuts with HMM=False")
+    stand_in.cut = stand_in.add_force_split = _without_hmm
+    kept_out = {name: module for name, module in (("jieba.finalseg", stand_in), ("pkg_resources", None))
+                if name not in sys.modules}
+    sys.modules.update(kept_out)
+    try:
+        yield
+    finally:
+        for name in kept_out:
+            sys.modules.pop(name, None)
+
+
+with _importing_jieba_alone():
+    import jieba  # noqa: E402
 
 jieba.setLogLevel(logging.WARNING)
 
+#: Names the dictionary and the cutting, for the Q&A cache's fingerprint.
+JIEBA_VERSION = jieba.__version__
 #: Dictionary frequency for the documents' and users' own words, so 中山风补 is cut 中山/风补, not 中/山风/补.
 DOMAIN_WORD_FREQ = 100_000
 #: Longer than any word of the dictionary: how far ahead a word is looked for.

@@ -60,9 +60,10 @@ class TokenVectors:
     def embed(self, texts: list[str]) -> np.ndarray:
         """One row per text; a text without tokens is the zero vector (close to nothing)."""
         rows = np.zeros((len(texts), self._matrix.shape[1]), dtype=np.float32)
-        for row, encoding in zip(rows, self._tokenizer.encode_batch(texts, add_special_tokens=False)):
-            if encoding.ids:
-                ids = np.clip(np.asarray(encoding.ids), 0, len(self._matrix) - 1)
+        for row, text in zip(rows, texts):
+            ids = self._tokenizer.encode(text, add_special_tokens=False).ids  # one thread: no pool of workers
+            if ids:
+                ids = np.clip(np.asarray(ids), 0, len(self._matrix) - 1)
                 mean = self._matrix[ids].astype(np.float32).mean(axis=0)
                 row[:] = mean / (np.linalg.norm(mean) or 1.0)
         return rows
