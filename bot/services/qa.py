@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import opencc
-import snowballstemmer
+import Stemmer
 import yaml
 
 from bot.rules.policy import Article, PolicyPack
@@ -114,7 +114,8 @@ _ASKS_FOR_FIGURE = [str(w).lower() for w in _WORDS["asks_for_figure"]]
 #: The documents' and users' own words, each a word of the dictionary (so 中山风补 is cut 中山/风补).
 _DICTIONARY_WORDS = sorted({w for w in [*_DOMAIN_WORDS, *_SYNONYMS, *_DOCUMENT_NAMES] if _CJK.search(w)})
 _T2S = opencc.OpenCC("t2s")
-_STEMMER = snowballstemmer.stemmer("english")
+#: Snowball's English stemmer, in C (PyStemmer): the pure-Python snowballstemmer loads all its 30 languages (3 MB).
+_STEMMER = Stemmer.Stemmer("english")
 
 
 def _by_stem(expansions: dict[str, set[str]]) -> dict[str, set[str]]:
