@@ -1,4 +1,4 @@
-"""The Q&A's token vectors are WordLlama's own embeddings, read from the matrix memory-mapped in the cache."""
+"""The Q&A's token vectors are WordLlama's own embeddings, read row by row from the matrix in the cache."""
 
 from pathlib import Path
 
@@ -34,5 +34,9 @@ def test_each_text_is_a_unit_vector_and_an_empty_one_is_zero(vectors):
     assert not rows[-1].any()
 
 
-def test_the_matrix_is_read_memory_mapped(vectors):
-    assert isinstance(vectors._matrix, np.memmap)
+def test_a_matrix_file_cut_short_is_refused(tmp_path):
+    matrix = tmp_path / "vectors.npy"
+    write_matrix(matrix)
+    matrix.write_bytes(matrix.read_bytes()[:-1])
+    with pytest.raises(ValueError):
+        TokenVectors(matrix)

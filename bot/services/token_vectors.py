@@ -5,12 +5,13 @@ from there: nothing downloads). The Q&A adds how close a question's vector is to
 
 WordLlama's own ``embed`` computes the same mean and normalisation, but its import also loads requests and it holds
 the whole matrix in memory as float32 (33 MB). Here the matrix is kept as float16 in the Q&A's cache directory and
-memory-mapped, so only the rows of the tokens a question uses are read; a test compares both.
+only the rows of the tokens a question uses are read from it; a test compares both.
 """
 
 import importlib.metadata
 import importlib.util
 import io
+import os
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +38,7 @@ def model_version() -> str:
 
 
 def write_matrix(path: Path) -> None:
-    """The token vectors as a float16 ``.npy`` file at ``path`` (what `TokenVectors` memory-maps)."""
+    """The token vectors as a float16 ``.npy`` file at ``path`` (what `TokenVectors` reads)."""
     from safetensors.numpy import load_file  # only to build
 
     matrix = load_file(_package_dir() / _WEIGHTS)[_WEIGHTS_KEY].astype(np.float16)
@@ -55,15 +56,33 @@ class TokenVectors:
         self._tokenizer = Tokenizer.from_file(str(_package_dir() / _TOKENIZER))
         self._tokenizer.no_padding()
         self._tokenizer.no_truncation()
-        self._matrix = np.load(matrix_file, mmap_mode="r")
+        with matrix_file.open("rb") as file:
+            version = np.lib.format.read_magic(file)
+            read_header = {(1, 0): np.lib.format.read_array_header_1_0,
+                           (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+            if read_header is None:
+                raise ValueError(f"{matrix_file}: .npy format {version}")
+            (self._tokens, self._width), _, self._dtype = read_header(file)
+            self._start = file.tell()
+        if matrix_file.stat().st_size != self._start + self._tokens * self._width * self._dtype.itemsize:
+            raise ValueError(f"{matrix_file}: not whole")
+        self._fd = os.open(matrix_file, os.O_RDONLY)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """One row per text; a text without tokens is the zero vector (close to nothing)."""
-        rows = np.zeros((len(texts), self._matrix.shape[1]), dtype=np.float32)
+        rows = np.zeros((len(texts), self._width), dtype=np.float32)
         for row, text in zip(rows, texts):
             ids = self._tokenizer.encode(text, add_special_tokens=False).ids  # one thread: no pool of workers
             if ids:
-                ids = np.clip(np.asarray(ids), 0, len(self._matrix) - 1)
-                mean = self._matrix[ids].astype(np.float32).mean(axis=0)
+                mean = self._rows(ids).astype(np.float32).mean(axis=0)
                 row[:] = mean / (np.linalg.norm(mean) or 1.0)
         return rows
+
+    def _rows(self, ids: list[int]) -> np.ndarray:
+        """The vectors of these tokens, read from the file: a question reads a few dozen rows of 512 bytes and
+        the matrix stays on disk (memory-mapped, the kernel's read-ahead around each row kept megabytes of it in the
+        bot's memory)."""
+        size = self._width * self._dtype.itemsize
+        unique, positions = np.unique(np.clip(ids, 0, self._tokens - 1), return_inverse=True)
+        read = b"".join(os.pread(self._fd, size, self._start + int(token) * size) for token in unique)
+        return np.frombuffer(read, self._dtype).reshape(len(unique), self._width)[positions]
