@@ -2,20 +2,19 @@
 
 jieba keeps its dictionary as a Python dict of every word and every prefix of a word (half a million
 entries): loading it takes a second and some 70 MB. Here the same words, with the same frequencies, are a
-`marisa_trie.Trie` (1 MB, memory-mapped, opened in a millisecond) beside an array of frequencies, so the Q&A
-starts fast and stays small in the bot, and every sentence is cut exactly as jieba cuts it with its own
-dictionary (a test compares both over the policy texts and the evaluation questions).
+`marisa_trie.Trie` (1 MB, opened in a millisecond) beside an array of their frequencies (2.8 MB), both
+memory-mapped, so the Q&A starts fast and stays small in the bot, and every sentence is cut exactly as jieba
+cuts it with its own dictionary (a test compares both over the policy texts and the evaluation questions).
 
 The trie is built once from jieba's ``dict.txt`` plus the domain words (at `DOMAIN_WORD_FREQ`), and kept in the
 cache directory under a name the caller chooses.
 """
 
 import array
-import contextlib
 import functools
 import logging
+import mmap
 import os
-import sys
 import tempfile
 import types
 from collections.abc import Iterable
@@ -23,31 +22,21 @@ from pathlib import Path
 
 import marisa_trie
 
+from bot.imports import held_out
+
 
 def _without_hmm(*_args, **_kwargs):
     raise RuntimeError("the Q&A cuts with HMM=False: jieba's HMM model (jieba.finalseg) is not loaded")
 
 
-@contextlib.contextmanager
-def _importing_jieba_alone():
-    """jieba, as it is imported, loads its HMM model for guessing words its dictionary lacks (jieba.finalseg: some
-    17 MB of probability tables) and pkg_resources (5 MB, 0.1 s, to open its own dictionary file, which it opens
-    directly without it). Every cut here is made with HMM=False: while jieba is imported, a stand-in that refuses
-    to be used takes the model's place and pkg_resources reads as not installed; both entries are gone afterwards,
-    so anything else importing either gets the real module (a test checks the bot loads neither)."""
-    stand_in = types.ModuleType("jieba.finalseg", "jieba's HMM model, not loaded: the Q&A cuts with HMM=False")
-    stand_in.cut = stand_in.add_force_split = _without_hmm
-    kept_out = {name: module for name, module in (("jieba.finalseg", stand_in), ("pkg_resources", None))
-                if name not in sys.modules}
-    sys.modules.update(kept_out)
-    try:
-        yield
-    finally:
-        for name in kept_out:
-            sys.modules.pop(name, None)
+_HMM_STAND_IN = types.ModuleType("jieba.finalseg", "jieba's HMM model, not loaded: the Q&A cuts with HMM=False")
+_HMM_STAND_IN.cut = _HMM_STAND_IN.add_force_split = _without_hmm
 
-
-with _importing_jieba_alone():
+# As it is imported, jieba loads its HMM model for guessing words its dictionary lacks (jieba.finalseg: some 17 MB
+# of probability tables) and pkg_resources (5 MB and 0.1 s, to open its own dictionary file, which it opens
+# directly without it). Every cut here is made with HMM=False: a stand-in that refuses to be used takes the model's
+# place (a test checks the Q&A loads neither).
+with held_out({"jieba.finalseg": _HMM_STAND_IN, "pkg_resources": None}):
     import jieba  # noqa: E402
 
 jieba.setLogLevel(logging.WARNING)
@@ -61,6 +50,8 @@ LONGEST_WORD = 24
 #: Texts this short (a word, a policy word) have their search-mode cut remembered, this many of them.
 SHORT_TEXT = 8
 SHORT_CUTS_REMEMBERED = 16_384
+#: A frequency in the ``.freq`` file: an unsigned 64-bit number.
+FREQ_TYPE, FREQ_BYTES = "Q", 8
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -85,7 +76,7 @@ def build_dictionary(stem: Path, domain_words: Iterable[str]) -> None:
         words[word] = DOMAIN_WORD_FREQ
         total += DOMAIN_WORD_FREQ
     trie = marisa_trie.Trie(words)
-    freqs = array.array("Q", [0]) * len(trie)
+    freqs = array.array(FREQ_TYPE, [0]) * len(trie)
     for word, freq in words.items():
         freqs[trie[word]] = freq
     freqs.append(total)
@@ -93,12 +84,22 @@ def build_dictionary(stem: Path, domain_words: Iterable[str]) -> None:
     write_atomically(stem.with_suffix(".trie"), trie.tobytes())
 
 
+def _mapped_frequencies(path: Path) -> memoryview:
+    """The ``.freq`` file's numbers, memory-mapped like the trie: a cut reads a few of its 350,000 words, and only
+    the pages it reads are loaded."""
+    with path.open("rb") as file:
+        mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)  # ValueError when the file is empty
+    if len(mapped) % FREQ_BYTES:
+        raise ValueError(f"{path}: not whole")
+    return memoryview(mapped).cast(FREQ_TYPE)
+
+
 class _Frequencies:
     """What jieba reads from its dictionary: ``FREQ.get(word)``."""
 
     __slots__ = ("_trie", "_freqs")
 
-    def __init__(self, trie: marisa_trie.Trie, freqs: array.array):
+    def __init__(self, trie: marisa_trie.Trie, freqs: memoryview):
         self._trie = trie
         self._freqs = freqs
 
@@ -111,7 +112,7 @@ class _TrieTokenizer(jieba.Tokenizer):
     """`jieba.Tokenizer` whose dictionary is the trie: the candidate words starting at each character (jieba's
     DAG) are the trie's prefixes of the text from there; routes and search-mode cuts read the same frequencies."""
 
-    def __init__(self, trie: marisa_trie.Trie, freqs: array.array):
+    def __init__(self, trie: marisa_trie.Trie, freqs: memoryview):
         super().__init__()
         self._trie = trie
         self.FREQ = _Frequencies(trie, freqs)
@@ -131,8 +132,7 @@ class Segmenter:
             raise FileNotFoundError(stem.with_suffix(".trie"))
         trie = marisa_trie.Trie()
         trie.mmap(str(stem.with_suffix(".trie")))
-        freqs = array.array("Q")
-        freqs.frombytes(stem.with_suffix(".freq").read_bytes())
+        freqs = _mapped_frequencies(stem.with_suffix(".freq"))
         if len(freqs) != len(trie) + 1:
             raise ValueError(f"{stem}: the frequencies do not match the trie")
         self._jieba = _TrieTokenizer(trie, freqs)
