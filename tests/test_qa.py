@@ -48,6 +48,25 @@ def test_a_topic_word_counts_only_where_it_is_meant():
     assert not names_what_no_document_covers("贷款逾期60天以上可以申请补偿吗")
 
 
+def test_a_topic_no_document_covers_is_declined_also_where_the_question_names_a_document(qa):
+    reply = qa.reply("江北区哪里可以办营业执照")
+    assert reply.answers == [] and reply.closest
+
+
+def test_a_place_no_document_covers_beside_a_named_document_is_answered_from_that_document(qa):
+    [first, *_] = qa.ask("江北和北京的风险补偿比例有什么不同")
+    assert (first.policy, first.article) == ("cq-jiangbei-2024", "第十一条")
+
+
+@pytest.mark.parametrize("question, policy, opening", [
+    ("中山的标准讲什么", "zs-db4420-t15-draft", ["一", "二", "三"]),
+    ("what is the Shenzhen document about", "sz-2023-guidance", ["（一）", "（二）", "（三）"]),
+])
+def test_a_question_naming_a_document_and_nothing_more_gets_its_opening_articles(qa, question, policy, opening):
+    answers = qa.ask(question, limit=3)
+    assert [(a.policy, a.article) for a in answers] == [(policy, ref) for ref in opening]
+
+
 def test_no_document_and_no_users_word_holds_a_topic_declined_as_uncovered(packs):
     """A topic listed as uncovered must really be absent: from every article's text, phrasings and summary, and
     from the users' words the synonyms map (开户行 would be declined if 开户 were listed)."""

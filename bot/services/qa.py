@@ -103,11 +103,16 @@ _GREETINGS = {str(w).lower() for w in _WORDS["greetings"]}
 _SYNONYMS = _expansions(_data("synonyms.yaml"))
 _SYNONYMS_EN = _expansions(_data("synonyms_en.yaml"))
 _DOCUMENT_NAMES = {str(name): pack_id for pack_id, names in _data("documents.yaml").items() for name in names}
-#: A place or a neighbouring topic no document covers; a Latin word counts only whole (VAT, not private).
-_WITHOUT_A_DOCUMENT = re.compile("|".join(
-    rf"\b{re.escape(term)}\b" if term.isascii() else re.escape(term)
-    for term in map(str, [*_WORDS["places_without_a_document"], *_WORDS["topics_without_a_document"]])),
-    re.IGNORECASE)
+
+
+def _any_of(terms: list) -> re.Pattern:
+    """Any of the terms in a question; a Latin word counts only whole (VAT, not private)."""
+    return re.compile("|".join(rf"\b{re.escape(term)}\b" if term.isascii() else re.escape(term)
+                               for term in map(str, terms)), re.IGNORECASE)
+
+
+_PLACE_WITHOUT_A_DOCUMENT = _any_of(_WORDS["places_without_a_document"])
+_TOPIC_WITHOUT_A_DOCUMENT = _any_of(_WORDS["topics_without_a_document"])
 _IP_TYPE_WORDS = {str(w).lower() for w in _WORDS["ip_type_words"]}
 _COVERAGE_WORDS = {str(w).lower() for w in _WORDS["coverage_words"]}
 _ASKS_FOR_FIGURE = [str(w).lower() for w in _WORDS["asks_for_figure"]]
@@ -172,10 +177,12 @@ def named_document(question: str) -> str | None:
     return named.pop() if len(named) == 1 else None
 
 
-def names_what_no_document_covers(question: str) -> bool:
-    """The question asks about a place none of the documents covers (北京, 上海, ...) or a neighbouring topic none
-    of them mentions (个税, 社保, 信用卡, 商标续展, credit card ...)."""
-    return _WITHOUT_A_DOCUMENT.search(question) is not None
+def names_what_no_document_covers(question: str, names_a_document: bool = False) -> bool:
+    """The question asks about a neighbouring topic none of the documents mentions (个税, 社保, 信用卡, 营业执照,
+    credit card ...), or about a place none of them covers (北京, 上海, ...) without naming a document
+    (「江北和北京的补偿有什么不同」 is answered from 江北's)."""
+    return _TOPIC_WITHOUT_A_DOCUMENT.search(question) is not None or (
+        not names_a_document and _PLACE_WITHOUT_A_DOCUMENT.search(question) is not None)
 
 
 def without_document_names(question: str) -> str:
@@ -258,6 +265,11 @@ def english_tokens(text: str) -> list[str]:
     """English words lower-cased ("%" read as "percent"), stop words dropped, Snowball-stemmed."""
     words = _english_words(text)
     return _STEMMER.stemWords(words)
+
+
+#: Words that name a kind of document (标准, 文件, standard, document), as a question's words are held.
+_DOCUMENT_KINDS = {w for w in map(str, _WORDS["document_kind_words"]) if _CJK.search(w)} | set(
+    english_tokens(" ".join(w for w in map(str, _WORDS["document_kind_words"]) if w.isascii())))
 
 
 def _groups(words: list[str], parts, synonyms_of, tokenize) -> list[tuple[str, ...]]:
@@ -501,7 +513,7 @@ class PolicyQA:
             return Reply(greeting=True)
         question = asked = normalise_question(question)
         english = is_english(question)
-        off_the_map = names_what_no_document_covers(question) and named_document(question) is None
+        off_the_map = names_what_no_document_covers(question, named_document(question) is not None)
         named = program is None and named_document(question) in self._pack_ids
         if named:
             program = named_document(question)
@@ -513,6 +525,8 @@ class PolicyQA:
             question = self._homophones.correct(question, self.segmenter)
             index, groups = self._chinese, query_groups(self.segmenter, question)
             min_score, min_coverage = MIN_SCORE, MIN_COVERAGE
+        if named and all(g[0] in _DOCUMENT_KINDS for g in _topical(groups)):
+            return Reply(answers=self._opening(program, limit, english), english=english)
         query = list(dict.fromkeys(t for g in groups for t in g))
         if not english:
             query += phrases(self.segmenter, question)  # they rank; how much of the question is covered counts words alone
@@ -542,6 +556,12 @@ class PolicyQA:
         if off_the_map or weak or judged["coverage"] < min_coverage:
             return Reply(closest=found[:3], **judged)
         return Reply(answers=found, **judged)
+
+    def _opening(self, pack_id: str, limit: int, english: bool) -> list[Answer]:
+        """A question that names a document and asks nothing more (「中山的标准讲什么」, "what is the Zhongshan
+        document about") is about the document as a whole: its opening articles, in its order, say what it is."""
+        opening = [i for i, (pack, _) in enumerate(self._entries) if pack.id == pack_id][:limit]
+        return [self._answer(i, 0.0, set(), False, english) for i in opening]
 
     def _ranking(self, candidates: list[int], relevance: dict[int, float], asked: str, english: bool,
                  promoted: int | None) -> list[tuple[int, float]]:
