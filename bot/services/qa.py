@@ -559,9 +559,10 @@ class PolicyQA:
 
     def _opening(self, pack_id: str, limit: int, english: bool) -> list[Answer]:
         """A question that names a document and asks nothing more (「中山的标准讲什么」, "what is the Zhongshan
-        document about") is about the document as a whole: its opening articles, in its order, say what it is."""
+        document about") is about the document as a whole: its opening articles, in its order, say what it is, each
+        scored as the best answer's BM25 share is (1.0)."""
         opening = [i for i, (pack, _) in enumerate(self._entries) if pack.id == pack_id][:limit]
-        return [self._answer(i, 0.0, set(), False, english) for i in opening]
+        return [self._answer(i, 1.0, set(), False, english) for i in opening]
 
     def _ranking(self, candidates: list[int], relevance: dict[int, float], asked: str, english: bool,
                  promoted: int | None) -> list[tuple[int, float]]:
