@@ -24,7 +24,7 @@ from typing import Any
 from bot.clock import today
 from bot.config import Settings
 from bot.datadir_lock import DataDirBusy
-from bot.imports import import_httpx_without_its_command_line
+from bot.imports import import_telegram
 from bot.policies import PolicyLoadError, load_packs
 from bot.rules.amounts import AmountError, parse_amount, parse_days
 from bot.rules.claims import recovery_return
@@ -357,7 +357,7 @@ def configure_logging() -> None:
 def cmd_sandbox(ctx: Context, args: argparse.Namespace) -> int:
     """The bot against the local sandbox, with the web chat."""
     configure_logging()
-    import_httpx_without_its_command_line()
+    import_telegram(webhook=False)
     from bot.sandbox.runner import NotLoopback, run_sandbox
     try:
         run_sandbox(ctx.settings, args.host, args.port, args.demo, rate_limit=not args.no_rate_limit)
@@ -377,7 +377,7 @@ def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
     if not ctx.settings.telegram_bot_token:
         raise CliError("need_token", ctx.line("sandbox", "need_token"))
     configure_logging()
-    import_httpx_without_its_command_line()
+    import_telegram(webhook=bool(args.webhook))
     from bot.app import run_polling, run_webhook
     try:
         if args.webhook:

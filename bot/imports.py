@@ -21,9 +21,12 @@ def held_out(modules: dict[str, types.ModuleType | None]) -> Iterator[None]:
             sys.modules.pop(name, None)
 
 
-def import_httpx_without_its_command_line() -> None:
-    """httpx (PTB's HTTP client) imports its command-line client whenever click is installed (huggingface_hub,
-    which tokenizers needs, installs it), and with it click and pygments: some 4 MB the bot never uses. Call
-    before anything imports telegram."""
+def import_telegram(*, webhook: bool) -> None:
+    """PTB and its HTTP client, imported before anything else imports them, without what the process never runs:
+    httpx's command-line client, which httpx imports whenever click is installed (huggingface_hub, which
+    tokenizers needs, installs it), and with it click and pygments; and, unless the bot serves a webhook, PTB's
+    webhook server (tornado). Some 4 MB of the bot's idle memory."""
     with held_out({"click": None}):
         import httpx  # noqa: F401
+    with held_out({} if webhook else {"tornado": None}):
+        import telegram.ext  # noqa: F401

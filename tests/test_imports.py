@@ -29,9 +29,18 @@ def test_a_module_already_imported_is_left_as_it_is():
         assert json.dumps([]) == "[]"
 
 
-def test_the_bot_imports_httpx_without_its_command_line_client():
-    script = ("import sys; from bot.imports import import_httpx_without_its_command_line; "
-              "import_httpx_without_its_command_line(); import telegram.ext; "
-              "print(sorted({m.split('.')[0] for m in sys.modules} & {'click', 'pygments'}))")
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT)
-    assert out.stdout.strip() == "[]"
+def _loaded_after(call: str) -> str:
+    script = (f"import sys; from bot.imports import import_telegram; {call}; "
+              "from telegram.ext._updater import WEBHOOKS_AVAILABLE; "
+              "print(sorted({m.split('.')[0] for m in sys.modules} & {'click', 'pygments', 'tornado'}), "
+              "WEBHOOKS_AVAILABLE)")
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                          cwd=ROOT).stdout.strip()
+
+
+def test_the_bot_imports_telegram_without_httpxs_command_line_or_a_webhook_server_it_does_not_serve():
+    assert _loaded_after("import_telegram(webhook=False)") == "[] False"
+
+
+def test_a_bot_serving_a_webhook_has_ptbs_webhook_server():
+    assert _loaded_after("import_telegram(webhook=True)") == "['tornado'] True"
