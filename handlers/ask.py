@@ -2,7 +2,8 @@
 lines with its figures in bold and the program and article it comes from; the whole article is a button away,
 and up to two more articles are buttons naming their document. An English question is answered in English with
 the Chinese article quoted. A question the documents don't cover is declined with the closest topics as
-buttons; a greeting gets a greeting and /help."""
+buttons (one too broad to answer, 「补偿多少」, is told so rather than that the documents are silent); a greeting
+gets a greeting and /help."""
 
 from telegram import Update
 from telegram.constants import ParseMode
@@ -31,7 +32,8 @@ async def _answer(update: Update, context: BotContext, question: str) -> None:
         return
     if not reply.answers:
         buttons = [_article_button(context, locale, a, home) for a in reply.closest]
-        await send(update, context.line_in(locale, "ask", "not_found", question=question, has_closest=bool(buttons)),
+        declined = "too_broad" if reply.too_broad else "not_found"
+        await send(update, context.line_in(locale, "ask", declined, question=question, has_closest=bool(buttons)),
                    reply_markup=keyboard(buttons) if buttons else None)
         return
     best, more = reply.answers[0], reply.answers[1:1 + MORE_ANSWERS]

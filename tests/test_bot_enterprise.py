@@ -511,6 +511,15 @@ async def test_a_declined_question_offers_the_closest_topics_as_buttons(bot):
     assert reply["reply_markup"]["inline_keyboard"]
 
 
+async def test_a_question_too_broad_to_answer_is_told_so_not_that_the_documents_are_silent(bot):
+    [reply] = await bot.send(USER, "补偿多少")
+    assert "问得比较宽" in reply["text"] and "没有讲到" not in reply["text"]
+    labels = [b["text"] for row in reply["reply_markup"]["inline_keyboard"] for b in row]
+    assert "第十一条" in labels[0]
+    [english] = await bot.send(USER, "how much is compensated")
+    assert "is broad" in english["text"]
+
+
 async def test_a_failure_inside_gives_an_apology_not_a_stack_trace(bot, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("index corrupted")

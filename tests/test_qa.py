@@ -67,6 +67,17 @@ def test_a_question_naming_a_document_and_nothing_more_gets_its_opening_articles
     assert [(a.policy, a.article) for a in answers] == [(policy, ref) for ref in opening]
 
 
+@pytest.mark.parametrize("question", ["补偿多少", "逾期", "how much is compensated", "what is this fund for"])
+def test_a_question_of_only_the_documents_broad_words_is_declined_as_too_broad(qa, question):
+    reply = qa.reply(question)
+    assert reply.answers == [] and reply.too_broad and reply.closest
+
+
+@pytest.mark.parametrize("question", ["what time is it", "今天天气怎么样", "个税怎么算", "北京的知识产权质押风险补偿政策"])
+def test_a_question_the_documents_do_not_cover_is_not_called_too_broad(qa, question):
+    assert not qa.reply(question).too_broad
+
+
 def test_no_document_and_no_users_word_holds_a_topic_declined_as_uncovered(packs):
     """A topic listed as uncovered must really be absent: from every article's text, phrasings and summary, and
     from the users' words the synonyms map (开户行 would be declined if 开户 were listed)."""

@@ -324,6 +324,9 @@ class Reply:
     closest: list[Answer] = field(default_factory=list)
     greeting: bool = False
     english: bool = False
+    #: Declined because it is too broad, not because the documents are silent: every word of it is there, in
+    #: articles' titles too, but the question names nothing more specific (「补偿多少」, "how much is compensated").
+    too_broad: bool = False
     #: The best article's BM25 score and the share of the question it covers: what the decline is judged on.
     best_score: float = 0.0
     coverage: float = 0.0
@@ -502,6 +505,9 @@ class PolicyQA:
         self._chinese, self._english, self._homophones = built.chinese, built.english, built.homophones
         self._article_vectors = {False: built.chinese_vectors, True: built.english_vectors}
         self._sentences: dict[tuple[int, bool], list[tuple[str, frozenset[str]]]] = {}
+        #: The words of the articles' titles, by language: what the documents are about.
+        self._title_words = {False: {t for _, a in self._entries for t in tokens(self.segmenter, a.title)},
+                             True: {t for _, a in self._entries for t in english_tokens(a.title_en or "")}}
 
     def ask(self, question: str, program: str | None = None, limit: int = 5) -> list[Answer]:
         """The best-matching articles, best first; empty when the documents don't cover the question."""
@@ -554,7 +560,9 @@ class PolicyQA:
         fully_covered = judged["coverage"] >= FULL_COVERAGE and len(_topical(groups)) >= 2
         weak = judged["best_score"] < min_score and not fully_covered
         if off_the_map or weak or judged["coverage"] < min_coverage:
-            return Reply(closest=found[:3], **judged)
+            too_broad = not off_the_map and judged["coverage"] >= FULL_COVERAGE and all(
+                any(t in self._title_words[english] for t in g) for g in _topical(groups))
+            return Reply(closest=found[:3], too_broad=too_broad, **judged)
         return Reply(answers=found, **judged)
 
     def _opening(self, pack_id: str, limit: int, english: bool) -> list[Answer]:
