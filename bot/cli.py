@@ -316,11 +316,13 @@ def cmd_ask(ctx: Context, args: argparse.Namespace) -> int:
     if args.program is not None and args.program not in ctx.packs:
         raise CliError("unknown_program", ctx.line("errors", "unknown_program", value=args.program, known=list(ctx.packs)))
     from bot.services.qa import PolicyQA, is_english
-    answers = PolicyQA(ctx.packs, ctx.settings.programs, ctx.settings.qa_cache_dir).ask(args.question, program=args.program)
+    reply = PolicyQA(ctx.packs, ctx.settings.programs, ctx.settings.qa_cache_dir).reply(args.question, program=args.program)
+    answers = reply.answers
     payload = {"answers": [{"policy": a.policy, "article": a.article, "title": a.title, "text": a.text,
                             "score": a.score} for a in answers]}
     locale = "en" if is_english(args.question) else ctx.locale  # answered in the language it was asked in
-    text = TEXTS.render(locale, "ask_cli", question=args.question, answers=answers, packs=ctx.packs)
+    text = TEXTS.render(locale, "ask_cli", question=args.question, answers=answers, packs=ctx.packs,
+                        too_broad=reply.too_broad)
     _emit(ctx, payload, text)
     return 0
 

@@ -214,6 +214,13 @@ def test_ask_cli_contract():
     assert isinstance(answers[0]["score"], float)
 
 
+@pytest.mark.parametrize(("question", "said"), [("补偿多少", "问得比较宽"), ("今天天气怎么样", "没有讲到")])
+def test_ask_cli_says_whether_a_declined_question_is_too_broad_or_not_covered(question, said):
+    out = subprocess.run([sys.executable, "-m", "bot", "ask", question], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).parent.parent)
+    assert said in out.stdout
+
+
 def test_questions_are_read_in_the_policies_script_and_units():
     from bot.services.qa import normalise_question
     assert normalise_question("補償款什麼時候到賬") == "补偿款什么时候到账"
