@@ -2,7 +2,6 @@
 
 import asyncio
 import ctypes
-import ctypes.util
 import logging
 import sys
 from dataclasses import dataclass
@@ -97,8 +96,9 @@ def _open_qa(settings: Settings, packs: dict[str, PolicyPack]) -> "PolicyQA":
 def _return_freed_memory() -> None:
     """Opening the Q&A frees most of what it allocates (the tokenizer's JSON, the index's unpickling), and glibc
     keeps freed memory for the process to reuse: handed back to the system, the bot idles some 5 MB smaller.
-    Where the C library has no ``malloc_trim``, nothing happens."""
+    The process's own symbols include the C library's (finding it by name would run ldconfig: 20 ms); where it
+    has no ``malloc_trim``, nothing happens."""
     try:
-        ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim(0)
+        ctypes.CDLL(None).malloc_trim(0)
     except (OSError, AttributeError):
         pass
