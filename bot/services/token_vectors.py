@@ -56,16 +56,10 @@ class TokenVectors:
         self._tokenizer = Tokenizer.from_file(str(_package_dir() / _TOKENIZER))
         self._tokenizer.no_padding()
         self._tokenizer.no_truncation()
-        with matrix_file.open("rb") as file:
-            version = np.lib.format.read_magic(file)
-            read_header = {(1, 0): np.lib.format.read_array_header_1_0,
-                           (2, 0): np.lib.format.read_array_header_2_0}.get(version)
-            if read_header is None:
-                raise ValueError(f"{matrix_file}: .npy format {version}")
-            (self._tokens, self._width), _, self._dtype = read_header(file)
-            self._start = file.tell()
-        if matrix_file.stat().st_size != self._start + self._tokens * self._width * self._dtype.itemsize:
-            raise ValueError(f"{matrix_file}: not whole")
+        # numpy reads the header (and refuses a file cut short); the rows are then read from the file itself
+        header = np.load(matrix_file, mmap_mode="r")
+        (self._tokens, self._width), self._dtype, self._start = header.shape, header.dtype, header.offset
+        del header
         self._fd = os.open(matrix_file, os.O_RDONLY)
 
     def embed(self, texts: list[str]) -> np.ndarray:
