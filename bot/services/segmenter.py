@@ -51,7 +51,7 @@ LONGEST_WORD = 24
 SHORT_TEXT = 8
 SHORT_CUTS_REMEMBERED = 16_384
 #: A frequency in the ``.freq`` file: an unsigned 64-bit number.
-FREQ_TYPE, FREQ_BYTES = "Q", 8
+FREQ_TYPE = "Q"
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -89,7 +89,7 @@ def _mapped_frequencies(path: Path) -> memoryview:
     the pages it reads are loaded."""
     with path.open("rb") as file:
         mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)  # ValueError when the file is empty
-    if len(mapped) % FREQ_BYTES:
+    if len(mapped) % array.array(FREQ_TYPE).itemsize:
         raise ValueError(f"{path}: not whole")
     return memoryview(mapped).cast(FREQ_TYPE)
 
