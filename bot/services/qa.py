@@ -519,10 +519,11 @@ class PolicyQA:
             return Reply(greeting=True)
         question = asked = normalise_question(question)
         english = is_english(question)
-        off_the_map = names_what_no_document_covers(question, named_document(question) is not None)
-        named = program is None and named_document(question) in self._pack_ids
+        document = named_document(question)
+        off_the_map = names_what_no_document_covers(question, document is not None)
+        named = program is None and document in self._pack_ids
         if named:
-            program = named_document(question)
+            program = document
             question = without_document_names(question)
         if english:
             index, groups = self._english, english_query_groups(question)
