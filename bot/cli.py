@@ -516,7 +516,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(["run" if settings.telegram_bot_token else "sandbox"])
     ctx = Context(settings, {}, args.lang or settings.locale, bool(getattr(args, "json", False)))
     try:
-        ctx.packs = load_packs(settings.policy_dir)
+        ctx.packs = load_packs(settings.policy_dir, settings.packs_cache)
         return args.func(ctx, args)
     except PolicyLoadError as exc:
         return _fail(ctx, CliError("policy_error", ctx.line("errors", "policy_error", message=str(exc)), status=1))

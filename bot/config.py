@@ -69,6 +69,11 @@ class Settings(BaseModel):
         return self.data_dir / "ipbot.sqlite3"
 
     @property
+    def packs_cache(self) -> Path:
+        """Where the policy packs are kept validated between runs (`bot.policies.load_packs`)."""
+        return self.data_dir / "policy-packs.pickle"
+
+    @property
     def qa_cache_dir(self) -> Path:
         """Where the Q&A keeps its dictionary and index between starts (rebuilt when the packs change):
         ``IPBOT_QA_CACHE_DIR``, by default ``qa/`` in the data directory."""

@@ -1,14 +1,21 @@
-"""Loading the policy packs of ``policy_texts/``: YAML files validated against `bot.rules.policy`."""
+"""Loading the policy packs of ``policy_texts/``: YAML files validated against `bot.rules.policy`.
 
+The validated packs can be kept in a file between runs (`load_packs`'s ``cache``), as Python keeps compiled modules:
+a calculator that finds them there imports neither PyYAML nor builds a single validator (issue 14).
+"""
+
+import contextlib
+import hashlib
+import os
+import pickle
+import sys
 from pathlib import Path
 
-import yaml
+import pydantic
 from pydantic import ValidationError
 
+from bot.rules import policy
 from bot.rules.policy import PolicyPack
-
-#: libyaml's safe loader when PyYAML was built with it (ten times faster on the packs), else the pure-Python one.
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 DEFAULT_POLICY_DIR = Path(__file__).resolve().parent.parent / "policy_texts"
 
@@ -27,8 +34,12 @@ def _describe(error: ValidationError) -> str:
 
 def load_pack(path: Path) -> PolicyPack:
     """Read and validate one pack; the pack's ``id`` must equal the file's stem."""
+    import yaml  # only when a pack is read from its YAML: a start that finds the packs cached never loads PyYAML
+
+    # libyaml's safe loader when PyYAML was built with it (ten times faster on the packs), else the pure-Python one
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyLoadError(f"{path}: cannot read: {exc}") from None
     except yaml.YAMLError as exc:
@@ -44,9 +55,55 @@ def load_pack(path: Path) -> PolicyPack:
     return pack
 
 
-def load_packs(directory: Path = DEFAULT_POLICY_DIR) -> dict[str, PolicyPack]:
-    """Every ``*.yaml`` pack in ``directory``, by id, in file-name order."""
+def load_packs(directory: Path = DEFAULT_POLICY_DIR, cache: Path | None = None) -> dict[str, PolicyPack]:
+    """Every ``*.yaml`` pack in ``directory``, by id, in file-name order.
+
+    With a ``cache`` file, the packs are read from it when it was written for the same pack files, the same schema
+    (`bot.rules.policy`'s source) and the same pydantic and Python; otherwise they are read from their YAML and
+    the file is written for the next run. A cache that cannot be read is rebuilt, one that cannot be written is
+    left out. The file is unpickled: it belongs in the bot's own data directory, which holds its database too."""
     paths = sorted(directory.glob("*.yaml"))
     if not paths:
         raise PolicyLoadError(f"{directory}: no policy packs (*.yaml) found")
+    if cache is None:
+        return _read_packs(paths)
+    key = _cache_key(paths)
+    packs = _read_cache(cache, key)
+    if packs is None:
+        packs = _read_packs(paths)
+        _write_cache(cache, key, packs)
+    return packs
+
+
+def _read_packs(paths: list[Path]) -> dict[str, PolicyPack]:
     return {pack.id: pack for pack in map(load_pack, paths)}
+
+
+def _cache_key(paths: list[Path]) -> str:
+    """What the cached packs were made from: the pack files (names and bytes), the schema, pydantic and Python."""
+    digest = hashlib.sha256()
+    for part in (sys.version.encode(), pydantic.VERSION.encode(), Path(policy.__file__).read_bytes()):
+        digest.update(hashlib.sha256(part).digest())
+    for path in paths:
+        digest.update(hashlib.sha256(path.name.encode() + b"\0" + path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _read_cache(cache: Path, key: str) -> dict[str, PolicyPack] | None:
+    try:
+        cached_key, packs = pickle.loads(cache.read_bytes())
+    except Exception:  # missing, cut short, or written by other code: any unpickling error means "read the YAML"
+        return None
+    return packs if cached_key == key else None
+
+
+def _write_cache(cache: Path, key: str, packs: dict[str, PolicyPack]) -> None:
+    """Written whole or not at all (another process may read it meanwhile); left out where it cannot be written."""
+    partial = cache.with_name(f"{cache.name}.{os.getpid()}.partial")
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(pickle.dumps((key, packs), protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(partial, cache)
+    except OSError:
+        with contextlib.suppress(OSError):
+            partial.unlink()

@@ -1,6 +1,9 @@
 import re
 import shutil
+import subprocess
+import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from pydantic import BaseModel
@@ -8,6 +11,7 @@ from pydantic import BaseModel
 from bot.policies import PolicyLoadError, load_pack, load_packs
 from bot.rules.policy import Cited
 
+ROOT = Path(__file__).resolve().parent.parent
 DESIGN_IDS = {"cq-jiangbei-2024", "zs-db4420-t15-draft", "sz-2023-guidance", "cbirc-2019-34", "nfra-2024-pilot"}
 
 
@@ -148,3 +152,57 @@ def test_an_empty_policy_directory_is_an_error(tmp_path):
 @pytest.mark.parametrize("name", ["zs-test-54-26-16-4", "gz-test-2023", "wh-test-2024", "weihai-test-layers"])
 def test_other_districts_shapes_load_from_yaml_alone(fixture_program, name):
     assert fixture_program(name).program is not None
+
+
+# The packs kept validated between runs (issue 14: a calculator starts without PyYAML or building a validator)
+
+def test_packs_read_back_from_the_cache_equal_the_packs_read_from_their_yaml(tmp_path):
+    cache = tmp_path / "packs.pickle"
+    written = load_packs(cache=cache)
+    assert cache.is_file()
+    assert load_packs(cache=cache) == written == load_packs()
+
+
+def test_a_start_that_finds_the_packs_cached_neither_loads_yaml_nor_builds_a_validator(tmp_path):
+    cache = tmp_path / "packs.pickle"
+    load_packs(cache=cache)
+    script = ("import sys; from pathlib import Path; from bot.policies import load_packs; "
+              "from bot.rules.policy import PolicyPack; "
+              f"packs = load_packs(cache=Path({str(cache)!r})); "
+              "print('yaml' in sys.modules, PolicyPack.__pydantic_complete__, "
+              "packs['cq-jiangbei-2024'].program.claim_trigger.overdue_days)")
+    shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert shown.stdout.split() == ["False", "False", "60"]
+
+
+def test_a_pack_changed_since_the_cache_was_written_is_read_from_its_yaml(tmp_path):
+    directory, cache = _copy_packs(tmp_path), tmp_path / "packs.pickle"
+    load_packs(directory, cache)
+    path = directory / "cq-jiangbei-2024.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "claim_trigger: {kind: overdue_days, overdue_days: 60, article: 第十七条}",
+        "claim_trigger: {kind: overdue_days, overdue_days: 90, article: 第十七条}"), encoding="utf-8")
+    assert load_packs(directory, cache)["cq-jiangbei-2024"].program.claim_trigger.overdue_days == 90
+
+
+def test_a_pack_broken_since_the_cache_was_written_is_refused(tmp_path):
+    directory, cache = _copy_packs(tmp_path), tmp_path / "packs.pickle"
+    load_packs(directory, cache)
+    (directory / "cq-jiangbei-2024.yaml").write_text("id: [unclosed\n", encoding="utf-8")
+    with pytest.raises(PolicyLoadError, match="not valid YAML"):
+        load_packs(directory, cache)
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a pickle", b"\x80\x05garbage"])
+def test_a_cache_cut_short_or_damaged_is_written_again(tmp_path, damage):
+    cache = tmp_path / "packs.pickle"
+    cache.write_bytes(damage)
+    assert set(load_packs(cache=cache)) == DESIGN_IDS
+    assert cache.read_bytes() != damage
+
+
+def test_a_cache_that_cannot_be_written_is_left_out(tmp_path):
+    (tmp_path / "not-a-directory").write_text("")
+    cache = tmp_path / "not-a-directory" / "packs.pickle"
+    assert set(load_packs(cache=cache)) == DESIGN_IDS
+    assert list(tmp_path.iterdir()) == [tmp_path / "not-a-directory"]

@@ -21,7 +21,10 @@ Outcome = Literal["ok", "fail", "review"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Unknown keys refused, values frozen. Each model builds its validator when it first validates, not when
+    defined: a start that reads the packs already validated (`bot.policies`) never builds one (issue 14)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Cited(_Strict, Generic[T]):
@@ -29,6 +32,14 @@ class Cited(_Strict, Generic[T]):
 
     value: T
     article: str
+
+
+# Each parametrised `Cited` is made here, at module level, where pydantic registers it under its name
+# (``Cited[Decimal]``) in this module, so that a validated pack can be pickled and read back.
+CitedAmount = Cited[Decimal]
+CitedRatio = Cited[Ratio]
+CitedDays = Cited[int]
+CitedFlag = Cited[bool]
 
 
 class Article(_Strict):
@@ -72,7 +83,7 @@ class Payer(_Strict):
     label: str
     label_en: str
     tiers: list[Tier] = Field(min_length=1)
-    per_claim_cap: Cited[Decimal] | None = None
+    per_claim_cap: CitedAmount | None = None
     article: str
 
     @model_validator(mode="after")
@@ -115,14 +126,14 @@ class Share(_Strict):
 class Compensation(_Strict):
     article: str
     ratio_is_ceiling: bool = Field(description="不高于: the bot reports the maximum and says so")
-    ip_part_only: Cited[bool] | None = None
-    min_ip_share: Cited[Ratio] | None = None
-    covered_principal_per_loan: Cited[Decimal] | None = None
-    covered_principal_per_enterprise: Cited[Decimal] | None = None
+    ip_part_only: CitedFlag | None = None
+    min_ip_share: CitedRatio | None = None
+    covered_principal_per_loan: CitedAmount | None = None
+    covered_principal_per_enterprise: CitedAmount | None = None
     payers: list[Payer] = Field(min_length=1)
-    per_claim_cap: Cited[Decimal] | None = None
-    per_enterprise_year_cap: Cited[Decimal] | None = None
-    program_year_cap: Cited[Decimal] | None = None
+    per_claim_cap: CitedAmount | None = None
+    per_enterprise_year_cap: CitedAmount | None = None
+    program_year_cap: CitedAmount | None = None
     shares: list[Share] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -148,10 +159,10 @@ class ClaimTrigger(_Strict):
 
 
 class BankMonitoring(_Strict):
-    overdue_days: Cited[int]
-    warn_ratio: Cited[Ratio]
-    suspend_ratio: Cited[Ratio]
-    suspend_needs_approval: Cited[bool]
+    overdue_days: CitedDays
+    warn_ratio: CitedRatio
+    suspend_ratio: CitedRatio
+    suspend_needs_approval: CitedFlag
 
     @model_validator(mode="after")
     def _warn_below_suspend(self) -> "BankMonitoring":
@@ -161,14 +172,14 @@ class BankMonitoring(_Strict):
 
 
 class Recovery(_Strict):
-    return_days: Cited[int]
-    pro_rata: Cited[bool]
+    return_days: CitedDays
+    pro_rata: CitedFlag
 
 
 class Fund(_Strict):
-    size: Cited[Decimal]
-    pause_at_cumulative: Cited[Decimal] | None = None
-    pause_keeps_agreed_sharing: Cited[bool] | None = Field(
+    size: CitedAmount
+    pause_at_cumulative: CitedAmount | None = None
+    pause_keeps_agreed_sharing: CitedFlag | None = Field(
         default=None, description="during a pause, loans already made keep the risk sharing of their agreement")
 
 
@@ -213,13 +224,17 @@ class Question(_Strict):
         return self
 
 
+CitedWords = Cited[list[str]]
+CitedChoices = Cited[list[Choice]]
+
+
 class Program(_Strict):
     """The parameters of a compensation program, each with its article."""
 
     fund: Fund
-    eligible_ip_types: Cited[list[str]]
-    loan_uses_allowed: Cited[list[Choice]]
-    loan_uses_forbidden: Cited[list[Choice]]
+    eligible_ip_types: CitedWords
+    loan_uses_allowed: CitedChoices
+    loan_uses_forbidden: CitedChoices
     compensation: Compensation
     claim_trigger: ClaimTrigger
     bank_monitoring: BankMonitoring

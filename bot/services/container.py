@@ -56,7 +56,7 @@ async def open_services(settings: Settings, *, exclusive: bool = False) -> Servi
     from bot.services.qa import cache_is_built
 
     lock = DataDirLock(settings.data_dir).acquire() if exclusive else None
-    packs = load_packs(settings.policy_dir)
+    packs = load_packs(settings.policy_dir, settings.packs_cache)
     for program_id in settings.programs:
         if program_id not in packs or packs[program_id].program is None:
             raise PolicyLoadError(f"IPBOT_PROGRAMS: {program_id!r} is not a program pack in {settings.policy_dir}")
