@@ -44,3 +44,11 @@ def test_the_bot_imports_telegram_without_httpxs_command_line_or_a_webhook_serve
 
 def test_a_bot_serving_a_webhook_has_ptbs_webhook_server():
     assert _loaded_after("import_telegram(webhook=True)") == "['tornado'] True"
+
+
+def test_the_bot_defines_its_models_without_importing_importlib_metadata_to_look_for_pydantic_plugins():
+    script = ("import sys, bot.cli; from pydantic.plugin._loader import get_plugins; "
+              "print('importlib.metadata' in sys.modules, list(get_plugins())); "
+              "import importlib.metadata; print(importlib.metadata.version('pydantic') > '2')")
+    shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert shown.stdout.split() == ["False", "[]", "True"]
