@@ -11,7 +11,6 @@ configured language. Bad input exits with status 2 and a message saying what to 
 import argparse
 import errno
 import json
-import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -351,6 +350,8 @@ def cmd_report(ctx: Context, args: argparse.Namespace) -> int:
 def configure_logging() -> None:
     """Warnings and errors to stderr, the bot's own events from INFO. Libraries stay at WARNING: httpx's
     INFO lines carry each request's URL and with it the bot token. Handlers log update ids, never user text."""
+    import logging  # here, not for every command: the calculators never log (6 ms of their start)
+
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for own in ("bot", "handlers"):
         logging.getLogger(own).setLevel(logging.INFO)
