@@ -34,8 +34,8 @@ class Cited(_Strict, Generic[T]):
     article: str
 
 
-# Each parametrised `Cited` is made here, at module level, where pydantic registers it under its name
-# (``Cited[Decimal]``) in this module, so that a validated pack can be pickled and read back.
+# Each parametrised `Cited` is made at module level (these four, and two after `Choice`), where pydantic registers
+# it under its name (``Cited[Decimal]``) in this module, so that a validated pack can be pickled and read back.
 CitedAmount = Cited[Decimal]
 CitedRatio = Cited[Ratio]
 CitedDays = Cited[int]
