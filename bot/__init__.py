@@ -1,8 +1,8 @@
 """ipbot: a Telegram assistant for IP-pledge financing loan risk-compensation programs.
 
-Before any of its modules defines a pydantic model, the package has pydantic look for no plugins (`bot.imports`).
+Whenever one of its modules first defines a pydantic model, pydantic finds no plugins to load (`bot.imports`).
 """
 
-from bot.imports import import_pydantic_without_plugins
+from bot.imports import pydantic_without_plugins
 
-import_pydantic_without_plugins()
+pydantic_without_plugins()

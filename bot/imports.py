@@ -2,6 +2,7 @@
 fast (issue 14)."""
 
 import contextlib
+import importlib.machinery
 import sys
 import types
 from collections.abc import Iterator
@@ -37,14 +38,39 @@ def _no_entry_points(**_selection: object) -> tuple[()]:
     return ()
 
 
-def import_pydantic_without_plugins() -> None:
-    """pydantic's plugin loader, imported with a stand-in for ``importlib.metadata`` that lists no entry points.
+class _PluginLoaderWithoutMetadata:
+    """A `sys.meta_path` finder for pydantic's plugin loader alone: found as usual, then run with a stand-in for
+    ``importlib.metadata`` that lists no entry points, and the finder steps aside."""
+
+    LOADER = "pydantic.plugin._loader"
+
+    def find_spec(self, name: str, path, target=None):
+        if name != self.LOADER:
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None:
+            return spec
+        run_module = spec.loader.exec_module
+        stand_in = types.ModuleType("importlib.metadata")
+        stand_in.entry_points = _no_entry_points
+
+        def exec_module(module: types.ModuleType) -> None:
+            with held_out({"importlib.metadata": stand_in}):
+                run_module(module)
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+def pydantic_without_plugins() -> None:
+    """Have pydantic's plugin loader, whenever pydantic first imports it, see no plugins installed.
 
     The loader imports ``importlib.metadata`` (and with it email, zipfile and socket, 15 ms of a 0.2 s calculator
     start) the first time any model is defined, only to scan the installed packages for pydantic plugins, and the
-    bot uses none. Called before the bot defines a model (``bot/__init__.py``); a later import of
-    ``importlib.metadata`` gets the real module."""
-    stand_in = types.ModuleType("importlib.metadata")
-    stand_in.entry_points = _no_entry_points
-    with held_out({"importlib.metadata": stand_in}):
-        import pydantic.plugin._loader  # noqa: F401
+    bot uses none. Called by ``bot/__init__.py``, it imports nothing itself: a process of the bot that defines no
+    model (the loan-book reader) does not load pydantic. A later import of ``importlib.metadata`` gets the real
+    module."""
+    if _PluginLoaderWithoutMetadata.LOADER not in sys.modules and not any(
+            isinstance(finder, _PluginLoaderWithoutMetadata) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _PluginLoaderWithoutMetadata())

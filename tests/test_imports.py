@@ -46,9 +46,18 @@ def test_a_bot_serving_a_webhook_has_ptbs_webhook_server():
     assert _loaded_after("import_telegram(webhook=True)") == "['tornado'] True"
 
 
+def _shown(script: str) -> list[str]:
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                          cwd=ROOT).stdout.split()
+
+
 def test_the_bot_defines_its_models_without_importing_importlib_metadata_to_look_for_pydantic_plugins():
-    script = ("import sys, bot.cli; from pydantic.plugin._loader import get_plugins; "
-              "print('importlib.metadata' in sys.modules, list(get_plugins())); "
-              "import importlib.metadata; print(importlib.metadata.version('pydantic') > '2')")
-    shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT)
-    assert shown.stdout.split() == ["False", "[]", "True"]
+    assert _shown("import sys, bot.cli; from pydantic.plugin._loader import get_plugins; "
+                  "print('importlib.metadata' in sys.modules, list(get_plugins()), "
+                  "any(type(f).__name__ == '_PluginLoaderWithoutMetadata' for f in sys.meta_path)); "
+                  "import importlib.metadata; print(importlib.metadata.version('pydantic') > '2')") == \
+        ["False", "[]", "False", "True"]
+
+
+def test_the_loan_book_reader_loads_no_pydantic_to_have_it_find_no_plugins():
+    assert _shown("import sys, bot.services.loan_reading; print('pydantic' in sys.modules)") == ["False"]
