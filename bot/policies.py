@@ -4,9 +4,6 @@ The validated packs can be kept in a file between runs (`load_packs`'s ``cache``
 a calculator that finds them there imports neither PyYAML nor builds a single validator (issue 14).
 """
 
-import contextlib
-import hashlib
-import os
 import pickle
 import sys
 from pathlib import Path
@@ -14,6 +11,7 @@ from pathlib import Path
 import pydantic
 from pydantic import ValidationError
 
+from bot.files import fingerprint, write_atomically
 from bot.rules import policy
 from bot.rules.policy import PolicyPack
 
@@ -81,12 +79,8 @@ def _read_packs(paths: list[Path]) -> dict[str, PolicyPack]:
 
 def _cache_key(paths: list[Path]) -> str:
     """What the cached packs were made from: the pack files (names and bytes), the schema, pydantic and Python."""
-    digest = hashlib.sha256()
-    for part in (sys.version.encode(), pydantic.VERSION.encode(), Path(policy.__file__).read_bytes()):
-        digest.update(hashlib.sha256(part).digest())
-    for path in paths:
-        digest.update(hashlib.sha256(path.name.encode() + b"\0" + path.read_bytes()).digest())
-    return digest.hexdigest()
+    return fingerprint((sys.version.encode(), pydantic.VERSION.encode(), Path(policy.__file__).read_bytes(),
+                        *(path.name.encode() + b"\0" + path.read_bytes() for path in paths)))
 
 
 def _read_cache(cache: Path, key: str) -> dict[str, PolicyPack] | None:
@@ -99,11 +93,8 @@ def _read_cache(cache: Path, key: str) -> dict[str, PolicyPack] | None:
 
 def _write_cache(cache: Path, key: str, packs: dict[str, PolicyPack]) -> None:
     """Written whole or not at all (another process may read it meanwhile); left out where it cannot be written."""
-    partial = cache.with_name(f"{cache.name}.{os.getpid()}.partial")
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        partial.write_bytes(pickle.dumps((key, packs), protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(partial, cache)
+        write_atomically(cache, pickle.dumps((key, packs), protocol=pickle.HIGHEST_PROTOCOL))
     except OSError:
-        with contextlib.suppress(OSError):
-            partial.unlink()
+        pass  # the next run reads the YAML again

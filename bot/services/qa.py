@@ -15,7 +15,6 @@ data directory's ``qa/`` in the bot) and read back by the next start, until the 
 code change; so a cold ``ipbot ask`` costs about what loading jieba's own dictionary does.
 """
 
-import hashlib
 import json
 import pickle
 import re
@@ -31,10 +30,11 @@ import opencc
 import Stemmer
 import yaml
 
+from bot.files import fingerprint, write_atomically
 from bot.rules.policy import Article, PolicyPack
 from bot.services import segmenter as segmenter_module
 from bot.services import token_vectors
-from bot.services.segmenter import Segmenter, build_dictionary, write_atomically
+from bot.services.segmenter import Segmenter, build_dictionary
 from bot.services.token_vectors import TokenVectors
 
 #: Below this BM25 score of the best article a Chinese question is declined, unless the article holds (nearly)
@@ -427,13 +427,10 @@ class _Built:
 
 def _fingerprint(chinese: list[str], english: list[str]) -> str:
     """Names what the cache was built from: the searched texts, the word lists, jieba and this code."""
-    digest = hashlib.sha256()
-    for part in (Path(__file__).read_bytes(), Path(segmenter_module.__file__).read_bytes(),
-                 Path(token_vectors.__file__).read_bytes(), token_vectors.model_version().encode(),
-                 *map(_data_bytes, _DATA_FILES), segmenter_module.JIEBA_VERSION.encode(),
-                 json.dumps([chinese, english], ensure_ascii=False).encode("utf-8")):
-        digest.update(hashlib.sha256(part).digest())
-    return digest.hexdigest()[:16]
+    return fingerprint((Path(__file__).read_bytes(), Path(segmenter_module.__file__).read_bytes(),
+                        Path(token_vectors.__file__).read_bytes(), token_vectors.model_version().encode(),
+                        *map(_data_bytes, _DATA_FILES), segmenter_module.JIEBA_VERSION.encode(),
+                        json.dumps([chinese, english], ensure_ascii=False).encode("utf-8")))[:16]
 
 
 def _build(segmenter: Segmenter, vectors: TokenVectors, chinese: list[str], english: list[str]) -> _Built:

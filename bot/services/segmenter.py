@@ -14,14 +14,13 @@ import array
 import functools
 import logging
 import mmap
-import os
-import tempfile
 import types
 from collections.abc import Iterable
 from pathlib import Path
 
 import marisa_trie
 
+from bot.files import write_atomically
 from bot.imports import held_out
 
 
@@ -52,14 +51,6 @@ SHORT_TEXT = 8
 SHORT_CUTS_REMEMBERED = 16_384
 #: A frequency in the ``.freq`` file: an unsigned 64-bit number.
 FREQ_TYPE = "Q"
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """``data`` at ``path`` whole or not at all: a second process starting meanwhile never reads half a file."""
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
-    os.replace(temporary, path)
 
 
 def build_dictionary(stem: Path, domain_words: Iterable[str]) -> None:

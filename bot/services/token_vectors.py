@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.services.segmenter import write_atomically
+from bot.files import write_atomically
 
 _PACKAGE = "wordllama"
 _TOKENIZER = Path("tokenizers") / "l2_supercat_tokenizer_config.json"
