@@ -78,6 +78,37 @@ def test_a_question_the_documents_do_not_cover_is_not_called_too_broad(qa, quest
     assert not qa.reply(question).too_broad
 
 
+@pytest.mark.parametrize("question", ["我个人名下的专利可以拿来给公司质押贷款吗", "知识产权被别人侵权该怎么维权",
+                                      "科技型中小企业评价入库有什么好处", "专利质押了还能许可别人用吗",
+                                      "what interest rate do banks charge on these loans",
+                                      "IP bureau office address and phone number"])
+def test_a_question_a_neighbouring_topic_holds_more_of_than_any_article_is_declined(qa, question):
+    """The documents use these questions' words in passing (个人, 侵权, 入库, 许可, interest, office), and BM25 finds
+    an article; but a topic a hotline hears besides pledge loans holds more of each."""
+    reply = qa.reply(question)
+    assert reply.answers == [] and reply.closest and not reply.too_broad
+
+
+@pytest.mark.parametrize("question, article", [
+    ("风险补偿资金产生的利息归谁", ("cq-jiangbei-2024", "第十条")),
+    ("贷款用途能不能做股权投资", ("cq-jiangbei-2024", "第十三条")),
+    ("质押的专利年费谁来交", ("nfra-2024-pilot", "11")),
+    ("who gets the interest the fund earns", ("cq-jiangbei-2024", "第十条")),
+])
+def test_a_question_an_article_holds_as_much_of_as_a_neighbouring_topic_is_answered(qa, question, article):
+    """利息, 股权投资 and 年费 are words of the loan-rate, financing and patent-fee topics too: the article that
+    holds the whole question answers."""
+    [first, *_] = qa.ask(question)
+    assert (first.policy, first.article) == article
+
+
+def test_every_word_of_the_neighbouring_topics_is_cut_whole(qa):
+    """A topic's words are words of the segmentation dictionary: 续贷 is one word, not 续 and 贷, so a topic holds
+    no single character that half the questions share."""
+    words = [w for topic in qa_engine._NEIGHBOURING_TOPICS for w in topic["zh"].split()]
+    assert [w for w in words if qa.segmenter.cut(w) != [w]] == []
+
+
 def test_no_document_and_no_users_word_holds_a_topic_declined_as_uncovered(packs):
     """A topic listed as uncovered must really be absent: from every article's text, phrasings and summary, and
     from the users' words the synonyms map (开户行 would be declined if 开户 were listed)."""
@@ -185,7 +216,7 @@ def test_retrieval_does_not_fall_below_its_reported_figures(qa):
     dev, test = evaluate(qa, load_questions("dev")), evaluate(qa, load_questions("test"))
     assert dev["groups"]["all"]["top3"] >= 0.94, dev["misses"]
     assert test["groups"]["all"]["top3"] >= 0.95 and test["groups"]["kind:english"]["top3"] >= 0.95
-    assert dev["not_found_recall"] >= 0.88 and test["not_found_recall"] >= 0.78
+    assert dev["not_found_recall"] >= 0.93 and test["not_found_recall"] >= 0.85
 
 
 @pytest.mark.parametrize(("question", "expected"), [

@@ -6,8 +6,9 @@ wheel), which finds an article whose words the question does not share ("Which p
 
 A question is answered by the user's own program first when one of its articles answers nearly as well as
 another document's; it is declined ("the documents don't cover this") when the best article covers too little
-of what was asked. Both thresholds are chosen on the dev split of ``bench/qa/questions.yaml`` and reported on
-its test split (``bench/qa_eval.py``).
+of what was asked, or less of it than one of the neighbouring topics a hotline hears (``qa_words.yaml``) does.
+Both thresholds are chosen on the dev split of ``bench/qa/questions.yaml`` and reported on its test split
+(``bench/qa_eval.py``).
 
 One engine serves the chat (free text and ``/ask``) and ``ipbot ask``. What it builds from the packs (the
 segmentation dictionary, both indexes, the sounds of the documents' words) is kept in a cache directory (the
@@ -116,8 +117,11 @@ _TOPIC_WITHOUT_A_DOCUMENT = _any_of(_WORDS["topics_without_a_document"])
 _IP_TYPE_WORDS = {str(w).lower() for w in _WORDS["ip_type_words"]}
 _COVERAGE_WORDS = {str(w).lower() for w in _WORDS["coverage_words"]}
 _ASKS_FOR_FIGURE = [str(w).lower() for w in _WORDS["asks_for_figure"]]
+_NEIGHBOURING_TOPICS = _WORDS["neighbouring_topics"]
 #: The documents' and users' own words, each a word of the dictionary (so 中山风补 is cut 中山/风补).
-_DICTIONARY_WORDS = sorted({w for w in [*_DOMAIN_WORDS, *_SYNONYMS, *_DOCUMENT_NAMES] if _CJK.search(w)})
+_DICTIONARY_WORDS = sorted({w for w in [*_DOMAIN_WORDS, *_SYNONYMS, *_DOCUMENT_NAMES,
+                                         *(word for topic in _NEIGHBOURING_TOPICS for word in topic["zh"].split())]
+                             if _CJK.search(w)})
 _T2S = opencc.OpenCC("t2s")
 #: Snowball's English stemmer, in C (PyStemmer): the pure-Python snowballstemmer loads all its 30 languages (3 MB).
 _STEMMER = Stemmer.Stemmer("english")
@@ -369,13 +373,14 @@ class _Index:
         known = [self.idf[t] for t in group if t in self.idf]
         return max(max(known), 0.1) if known else UNKNOWN_WORD_WEIGHT
 
-    def coverage(self, groups: list[tuple[str, ...]], doc: int) -> float:
-        """The IDF-weighted share of the question's words (numbers aside) that the document contains."""
+    def coverage(self, groups: list[tuple[str, ...]], vocabulary: set[str] | frozenset[str]) -> float:
+        """The IDF-weighted share of the question's words (numbers aside) that a text with this vocabulary (an
+        article's, ``self.vocabulary[doc]``, or a neighbouring topic's) contains."""
         topical = list(dict.fromkeys(_topical(groups)))
         total = sum(self.weight(g) for g in topical)
         if not total:
             return 0.0
-        found = sum(self.weight(g) for g in topical if any(t in self.vocabulary[doc] for t in g))
+        found = sum(self.weight(g) for g in topical if any(t in vocabulary for t in g))
         return found / total
 
 
@@ -423,6 +428,9 @@ class _Built:
     #: Each article's token vectors (`TokenVectors`), of its Chinese text and of its English title and summary.
     chinese_vectors: np.ndarray
     english_vectors: np.ndarray
+    #: The vocabulary of each of ``qa_words.yaml``'s neighbouring topics, in Chinese and in English.
+    chinese_neighbours: list[frozenset[str]]
+    english_neighbours: list[frozenset[str]]
 
 
 def _fingerprint(chinese: list[str], english: list[str]) -> str:
@@ -436,7 +444,9 @@ def _fingerprint(chinese: list[str], english: list[str]) -> str:
 def _build(segmenter: Segmenter, vectors: TokenVectors, chinese: list[str], english: list[str]) -> _Built:
     index = _Index([tokens(segmenter, text) + phrases(segmenter, text) for text in chinese])
     return _Built(index, _Index([english_tokens(text) for text in english]), Homophones(set(index.idf)),
-                  vectors.embed(chinese), vectors.embed(english))
+                  vectors.embed(chinese), vectors.embed(english),
+                  [frozenset(tokens(segmenter, topic["zh"])) for topic in _NEIGHBOURING_TOPICS],
+                  [frozenset(english_tokens(topic["en"])) for topic in _NEIGHBOURING_TOPICS])
 
 
 def _searched_texts(entries: list[tuple[PolicyPack, Article]]) -> tuple[list[str], list[str]]:
@@ -501,6 +511,7 @@ class PolicyQA:
                                                            *_searched_texts(self._entries))
         self._chinese, self._english, self._homophones = built.chinese, built.english, built.homophones
         self._article_vectors = {False: built.chinese_vectors, True: built.english_vectors}
+        self._neighbours = {False: built.chinese_neighbours, True: built.english_neighbours}
         self._sentences: dict[tuple[int, bool], list[tuple[str, frozenset[str]]]] = {}
         #: The words of the articles' titles, by language: what the documents are about.
         self._title_words = {False: {t for _, a in self._entries for t in tokens(self.segmenter, a.title)},
@@ -552,16 +563,25 @@ class PolicyQA:
         asks_figure = any(cue in question.lower() for cue in _ASKS_FOR_FIGURE)
         found = [self._answer(i, score, words, asks_figure, english) for i, score in ranking[:limit]]
         best = matched[0]
-        judged = {"english": english, "best_score": float(scores[best]), "coverage": index.coverage(groups, best)}
+        judged = {"english": english, "best_score": float(scores[best]),
+                  "coverage": index.coverage(groups, index.vocabulary[best])}
         if named:
             min_score = 0.0  # the user said which document to look in: only how much of the question it covers counts
         fully_covered = judged["coverage"] >= FULL_COVERAGE and len(_topical(groups)) >= 2
         weak = judged["best_score"] < min_score and not fully_covered
+        off_the_map = off_the_map or self._a_neighbouring_topic_holds_more(groups, index, english, judged["coverage"])
         if off_the_map or weak or judged["coverage"] < min_coverage:
             too_broad = not off_the_map and judged["coverage"] >= FULL_COVERAGE and all(
                 any(t in self._title_words[english] for t in g) for g in _topical(groups))
             return Reply(closest=found[:3], too_broad=too_broad, **judged)
         return Reply(answers=found, **judged)
+
+    def _a_neighbouring_topic_holds_more(self, groups: list[tuple[str, ...]], index: _Index, english: bool,
+                                         covered: float) -> bool:
+        """Whether one of the neighbouring topics a hotline hears (patent fees, loan rates, an office's address ...)
+        holds more of the question than the best article does: 「知识产权被侵权了怎么维权」 shares 知识产权 and 侵权
+        with articles on pledging, but asks what the enforcement topic answers."""
+        return any(index.coverage(groups, vocabulary) > covered for vocabulary in self._neighbours[english])
 
     def _opening(self, pack_id: str, limit: int, english: bool) -> list[Answer]:
         """A question that names a document and asks nothing more (「中山的标准讲什么」, "what is the Zhongshan
