@@ -118,6 +118,7 @@ _IP_TYPE_WORDS = {str(w).lower() for w in _WORDS["ip_type_words"]}
 _COVERAGE_WORDS = {str(w).lower() for w in _WORDS["coverage_words"]}
 _ASKS_FOR_FIGURE = [str(w).lower() for w in _WORDS["asks_for_figure"]]
 _NEIGHBOURING_TOPICS = _WORDS["neighbouring_topics"]
+_NEIGHBOURING_CONTEXT = _WORDS["neighbouring_context"]
 #: The documents' and users' own words, each a word of the dictionary (so 中山风补 is cut 中山/风补).
 _DICTIONARY_WORDS = sorted({w for w in [*_DOMAIN_WORDS, *_SYNONYMS, *_DOCUMENT_NAMES,
                                          *(word for topic in _NEIGHBOURING_TOPICS for word in topic["zh"].split())]
@@ -431,6 +432,9 @@ class _Built:
     #: The vocabulary of each of ``qa_words.yaml``'s neighbouring topics, in Chinese and in English.
     chinese_neighbours: list[frozenset[str]]
     english_neighbours: list[frozenset[str]]
+    #: The words that only say a question is about IP pledge loans (``neighbouring_context``).
+    chinese_context: frozenset[str]
+    english_context: frozenset[str]
 
 
 def _fingerprint(chinese: list[str], english: list[str]) -> str:
@@ -446,7 +450,9 @@ def _build(segmenter: Segmenter, vectors: TokenVectors, chinese: list[str], engl
     return _Built(index, _Index([english_tokens(text) for text in english]), Homophones(set(index.idf)),
                   vectors.embed(chinese), vectors.embed(english),
                   [frozenset(tokens(segmenter, topic["zh"])) for topic in _NEIGHBOURING_TOPICS],
-                  [frozenset(english_tokens(topic["en"])) for topic in _NEIGHBOURING_TOPICS])
+                  [frozenset(english_tokens(topic["en"])) for topic in _NEIGHBOURING_TOPICS],
+                  frozenset(tokens(segmenter, _NEIGHBOURING_CONTEXT["zh"])),
+                  frozenset(english_tokens(_NEIGHBOURING_CONTEXT["en"])))
 
 
 def _searched_texts(entries: list[tuple[PolicyPack, Article]]) -> tuple[list[str], list[str]]:
@@ -512,6 +518,7 @@ class PolicyQA:
         self._chinese, self._english, self._homophones = built.chinese, built.english, built.homophones
         self._article_vectors = {False: built.chinese_vectors, True: built.english_vectors}
         self._neighbours = {False: built.chinese_neighbours, True: built.english_neighbours}
+        self._context = {False: built.chinese_context, True: built.english_context}
         self._sentences: dict[tuple[int, bool], list[tuple[str, frozenset[str]]]] = {}
         #: The words of the articles' titles, by language: what the documents are about.
         self._title_words = {False: {t for _, a in self._entries for t in tokens(self.segmenter, a.title)},
@@ -569,7 +576,7 @@ class PolicyQA:
             min_score = 0.0  # the user said which document to look in: only how much of the question it covers counts
         fully_covered = judged["coverage"] >= FULL_COVERAGE and len(_topical(groups)) >= 2
         weak = judged["best_score"] < min_score and not fully_covered
-        off_the_map = off_the_map or self._a_neighbouring_topic_holds_more(groups, index, english, judged["coverage"])
+        off_the_map = off_the_map or self._a_neighbouring_topic_holds_more(groups, index, english, best)
         if off_the_map or weak or judged["coverage"] < min_coverage:
             too_broad = not off_the_map and judged["coverage"] >= FULL_COVERAGE and all(
                 any(t in self._title_words[english] for t in g) for g in _topical(groups))
@@ -577,11 +584,20 @@ class PolicyQA:
         return Reply(answers=found, **judged)
 
     def _a_neighbouring_topic_holds_more(self, groups: list[tuple[str, ...]], index: _Index, english: bool,
-                                         covered: float) -> bool:
+                                         best: int) -> bool:
         """Whether one of the neighbouring topics a hotline hears (patent fees, loan rates, an office's address ...)
         holds more of the question than the best article does: 「知识产权被侵权了怎么维权」 shares 知识产权 and 侵权
-        with articles on pledging, but asks what the enforcement topic answers."""
-        return any(index.coverage(groups, vocabulary) > covered for vocabulary in self._neighbours[english])
+        with articles on pledging, but asks what the enforcement topic answers. A topic that holds a word of the
+        question no article uses (交税, 推荐) counts the words that only say the question is about IP pledge loans as
+        its own: 「补偿款到账以后银行要不要交税」 asks about tax, not about 补偿款 and 银行."""
+        covered = index.coverage(groups, index.vocabulary[best])
+        unused = [g for g in _topical(groups) if not any(t in index.idf for t in g)]
+        for topic in self._neighbours[english]:
+            if any(t in topic for g in unused for t in g):
+                topic = topic | self._context[english]
+            if index.coverage(groups, topic) > covered:
+                return True
+        return False
 
     def _opening(self, pack_id: str, limit: int, english: bool) -> list[Answer]:
         """A question that names a document and asks nothing more (「中山的标准讲什么」, "what is the Zhongshan
