@@ -591,9 +591,9 @@ class PolicyQA:
         question no article uses (交税, 推荐) counts the words that only say the question is about IP pledge loans as
         its own: 「补偿款到账以后银行要不要交税」 asks about tax, not about 补偿款 and 银行."""
         covered = index.coverage(groups, index.vocabulary[best])
-        unused = [g for g in _topical(groups) if not any(t in index.idf for t in g)]
+        unused = [g[0] for g in _topical(groups) if g[0] not in index.idf]
         for topic in self._neighbours[english]:
-            if any(t in topic for g in unused for t in g):
+            if any(word in topic for word in unused):
                 topic = topic | self._context[english]
             if index.coverage(groups, topic) > covered:
                 return True
