@@ -432,7 +432,7 @@ class _Built:
     #: The vocabulary of each of ``qa_words.yaml``'s neighbouring topics, in Chinese and in English.
     chinese_neighbours: list[frozenset[str]]
     english_neighbours: list[frozenset[str]]
-    #: The words that only say a question is about IP pledge loans (``neighbouring_context``).
+    #: The words that only say a question is about IP pledge loans and their compensation (``neighbouring_context``).
     chinese_context: frozenset[str]
     english_context: frozenset[str]
 
@@ -576,7 +576,7 @@ class PolicyQA:
             min_score = 0.0  # the user said which document to look in: only how much of the question it covers counts
         fully_covered = judged["coverage"] >= FULL_COVERAGE and len(_topical(groups)) >= 2
         weak = judged["best_score"] < min_score and not fully_covered
-        off_the_map = off_the_map or self._a_neighbouring_topic_holds_more(groups, index, english, best)
+        off_the_map = off_the_map or self._a_neighbouring_topic_holds_more(groups, index, english, judged["coverage"])
         if off_the_map or weak or judged["coverage"] < min_coverage:
             too_broad = not off_the_map and judged["coverage"] >= FULL_COVERAGE and all(
                 any(t in self._title_words[english] for t in g) for g in _topical(groups))
@@ -584,13 +584,13 @@ class PolicyQA:
         return Reply(answers=found, **judged)
 
     def _a_neighbouring_topic_holds_more(self, groups: list[tuple[str, ...]], index: _Index, english: bool,
-                                         best: int) -> bool:
+                                         covered: float) -> bool:
         """Whether one of the neighbouring topics a hotline hears (patent fees, loan rates, an office's address ...)
         holds more of the question than the best article does: 「知识产权被侵权了怎么维权」 shares 知识产权 and 侵权
         with articles on pledging, but asks what the enforcement topic answers. A topic that holds a word of the
         question no article uses (交税, 推荐) counts the words that only say the question is about IP pledge loans as
-        its own: 「补偿款到账以后银行要不要交税」 asks about tax, not about 补偿款 and 银行."""
-        covered = index.coverage(groups, index.vocabulary[best])
+        its own: 「补偿款到账以后银行要不要交税」 asks about tax, not about 补偿款 and 银行. ``covered`` is how much of
+        the question the best article holds."""
         unused = [g[0] for g in _topical(groups) if g[0] not in index.idf]
         for topic in self._neighbours[english]:
             if any(word in topic for word in unused):
