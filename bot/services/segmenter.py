@@ -57,11 +57,12 @@ def build_dictionary(stem: Path, domain_words: Iterable[str]) -> None:
     """jieba's dictionary and the domain words as ``<stem>.trie`` and ``<stem>.freq`` (the word's frequency at
     its trie key id); jieba's ``add_word`` raises the total by each added word's frequency, and so does this."""
     words: dict[str, int] = {}
+    total = 0
     with jieba.get_dict_file() as lines:
         for line in lines:
             word, freq = line.decode("utf-8").split(" ")[:2]
             words[word] = int(freq)
-    total = sum(words.values())
+            total += int(freq)  # as jieba counts it: a word listed twice (B超) counts twice
     words = {word: freq for word, freq in words.items() if freq}  # jieba never cuts out a word of frequency 0
     for word in dict.fromkeys(domain_words):
         words[word] = DOMAIN_WORD_FREQ
