@@ -183,8 +183,9 @@ def named_document(question: str) -> str | None:
 
 
 def names_what_no_document_covers(question: str, names_a_document: bool = False) -> bool:
-    """The question asks about a neighbouring topic none of the documents mentions (个税, 社保, 信用卡, 营业执照,
-    credit card ...), or about a place none of them covers (北京, 上海, ...) without naming a document
+    """The question names a phrase of ``topics_without_a_document``, a topic none of the documents mentions (个税,
+    社保, 信用卡, 营业执照, credit card ...: declined outright, unlike ``neighbouring_topics``, which are weighed
+    against the best article), or a place none of them covers (北京, 上海, ...) without naming a document
     (「江北和北京的补偿有什么不同」 is answered from 江北's)."""
     return _TOPIC_WITHOUT_A_DOCUMENT.search(question) is not None or (
         not names_a_document and _PLACE_WITHOUT_A_DOCUMENT.search(question) is not None)
