@@ -116,6 +116,24 @@ def test_a_topic_holding_only_words_the_articles_use_gets_no_help_from_the_conte
     assert qa.ask(question)
 
 
+@pytest.mark.parametrize("question", ["商标质押登记大概要几个工作日", "银行放一笔知识产权质押贷款要多长时间",
+                                      "how long does registering a patent pledge take"])
+def test_a_question_asking_how_long_is_declined_when_the_best_article_states_no_time_span(qa, question):
+    """The articles on registering pledges and on lending share these questions' words but state no time span."""
+    reply = qa.reply(question)
+    assert reply.answers == [] and reply.closest
+
+
+@pytest.mark.parametrize("question, article", [
+    ("企业贷款逾期多长时间银行才能申请风补", ("cq-jiangbei-2024", "第十七条")),
+    ("资金管理人多久评价一次合作银行", ("cq-jiangbei-2024", "第二十三条")),
+    ("how long does a bank have to pay back what it recovers", ("cq-jiangbei-2024", "第十八条")),
+])
+def test_a_question_asking_how_long_is_answered_by_an_article_that_states_one(qa, question, article):
+    """60天, 每半年 and "30 days" are time spans: the article that states one answers."""
+    assert article in [(a.policy, a.article) for a in qa.ask(question)[:3]]
+
+
 def test_every_word_of_the_neighbouring_topics_is_cut_whole(qa):
     """A topic's words are words of the segmentation dictionary: 续贷 is one word, not 续 and 贷, so a topic holds
     no single character that half the questions share."""

@@ -117,6 +117,11 @@ _TOPIC_WITHOUT_A_DOCUMENT = _any_of(_WORDS["topics_without_a_document"])
 _IP_TYPE_WORDS = {str(w).lower() for w in _WORDS["ip_type_words"]}
 _COVERAGE_WORDS = {str(w).lower() for w in _WORDS["coverage_words"]}
 _ASKS_FOR_FIGURE = [str(w).lower() for w in _WORDS["asks_for_figure"]]
+_ASKS_HOW_LONG = _any_of(_WORDS["asks_how_long"])
+#: A time span as the documents state one: 60天, 30日内, 每半年, 两个月, 2024年, "30 days", or a word that says when.
+_TIME_SPAN = re.compile(r"(?:\d+|[一二三四五六七八九十两半]+)\s*个?(?:天|日|周|月|年|工作日)|"
+                        r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|thirty|sixty)\s+(?:days?|weeks?|months?|years?)\b|"
+                        + _any_of(_WORDS["time_span_words"]).pattern, re.IGNORECASE)
 _NEIGHBOURING_TOPICS = _WORDS["neighbouring_topics"]
 _NEIGHBOURING_CONTEXT = _WORDS["neighbouring_context"]
 #: The documents' and users' own words, each a word of the dictionary (so 中山风补 is cut 中山/风补).
@@ -521,6 +526,7 @@ class PolicyQA:
         self._neighbours = {False: built.chinese_neighbours, True: built.english_neighbours}
         self._context = {False: built.chinese_context, True: built.english_context}
         self._sentences: dict[tuple[int, bool], list[tuple[str, frozenset[str]]]] = {}
+        self._states_a_time_span = [bool(_TIME_SPAN.search(f"{a.text} {a.summary_en or ''}")) for _, a in self._entries]
         #: The words of the articles' titles, by language: what the documents are about.
         self._title_words = {False: {t for _, a in self._entries for t in tokens(self.segmenter, a.title)},
                              True: {t for _, a in self._entries for t in english_tokens(a.title_en or "")}}
@@ -577,7 +583,8 @@ class PolicyQA:
             min_score = 0.0  # the user said which document to look in: only how much of the question it covers counts
         fully_covered = judged["coverage"] >= FULL_COVERAGE and len(_topical(groups)) >= 2
         weak = judged["best_score"] < min_score and not fully_covered
-        off_the_map = off_the_map or self._a_neighbouring_topic_holds_more(groups, index, english, judged["coverage"])
+        off_the_map = (off_the_map or self._a_neighbouring_topic_holds_more(groups, index, english, judged["coverage"])
+                       or (_ASKS_HOW_LONG.search(question) is not None and not self._states_a_time_span[best]))
         if off_the_map or weak or judged["coverage"] < min_coverage:
             too_broad = not off_the_map and judged["coverage"] >= FULL_COVERAGE and all(
                 any(t in self._title_words[english] for t in g) for g in _topical(groups))
