@@ -204,7 +204,15 @@ def test_an_english_synonym_counts_in_every_form_of_the_listed_word():
         assert pick == ("pick", "choos")
     # a form listed as it is written keeps its own meaning: "share" the risk is a portion, "shares" are stock
     assert english_query_groups("who shares the risk")[0] == ("share", "secur")
-    assert english_query_groups("who share the risk")[0] == ("share", "percentag")
+    assert english_query_groups("who share the risk")[0] == ("share", "percent", "percentag")
+
+
+def test_an_english_word_stands_for_what_its_document_word_stands_for(qa):
+    """"share" is listed under "percentage", and "percentage" under "percent", the word a summary's "30%" is read as:
+    the question reaches 第十一条's figures through both."""
+    assert "percent" in english_query_groups("what share of a bad loan does the fund pay")[0]
+    top3 = [(a.policy, a.article) for a in qa.ask("what share of a bad loan does the fund pay")[:3]]
+    assert ("cq-jiangbei-2024", "第十一条") in top3
 
 
 def test_an_english_question_is_searched_in_the_english_summaries(qa):

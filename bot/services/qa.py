@@ -97,12 +97,21 @@ def _expansions(data: dict[str, list[str]]) -> dict[str, set[str]]:
     return expansions
 
 
+def _with_synonyms_of_synonyms(expansions: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Each user word also stands for the words its document word is listed with both ways: "share" means
+    "percentage", and "percentage" and "percent" (how a summary's "30%" is read) are each listed under the other.
+    Listed one way only, a word is not followed: "spent" means "used", and "used" up is listed under "pause"."""
+    return {word: canonicals.union(*({d for d in expansions.get(c, ()) if c in expansions.get(d, ())}
+                                     for c in canonicals))
+            for word, canonicals in expansions.items()}
+
+
 _WORDS = _data("qa_words.yaml")
 _STOPWORDS |= set(_WORDS["question_words_zh"])
 _STOPWORDS_EN = {str(w) for w in _WORDS["stopwords_en"]}
 _GREETINGS = {str(w).lower() for w in _WORDS["greetings"]}
 _SYNONYMS = _expansions(_data("synonyms.yaml"))
-_SYNONYMS_EN = _expansions(_data("synonyms_en.yaml"))
+_SYNONYMS_EN = _with_synonyms_of_synonyms(_expansions(_data("synonyms_en.yaml")))
 _DOCUMENT_NAMES = {str(name): pack_id for pack_id, names in _data("documents.yaml").items() for name in names}
 
 
