@@ -80,6 +80,7 @@ def test_a_question_the_documents_do_not_cover_is_not_called_too_broad(qa, quest
 
 @pytest.mark.parametrize("question", ["我个人名下的专利可以拿来给公司质押贷款吗", "知识产权被别人侵权该怎么维权",
                                       "科技型中小企业评价入库有什么好处", "专利质押了还能许可别人用吗",
+                                      "办知识产权质押贷款要交保证金吗", "银行做知识产权质押贷款要面签吗",
                                       "what interest rate do banks charge on these loans",
                                       "IP bureau office address and phone number"])
 def test_a_question_a_neighbouring_topic_holds_more_of_than_any_article_is_declined(qa, question):
