@@ -302,6 +302,12 @@ def test_questions_are_read_in_the_policies_script_and_units():
     assert normalise_question("第十一条 一年最多") == "第十一条 一年最多"
 
 
+def test_a_documents_name_is_taken_out_only_where_the_question_holds_it_whole(qa):
+    """中山市场监管局 is 中山 and 市场监管局: taking out 中山市, the longer name, left 场监管局."""
+    assert "市场监管局" in qa_engine.without_document_names("中山市场监管局的地址在哪", qa.segmenter)
+    assert qa_engine.without_document_names("中山市的熔断机制", qa.segmenter).strip() == "的熔断机制"
+
+
 @pytest.mark.parametrize(("question", "policy", "article"), [
     ("中山的熔断机制", "zs-db4420-t15-draft", None),
     ("深圳的白名单怎么推送", "sz-2023-guidance", "（十三）"),

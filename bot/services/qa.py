@@ -205,9 +205,13 @@ def names_what_no_document_covers(question: str, names_a_document: bool = False)
         not names_a_document and _PLACE_WITHOUT_A_DOCUMENT.search(question) is not None)
 
 
-def without_document_names(question: str) -> str:
-    """The question with the names of documents taken out, once they have chosen the document to answer from."""
-    for name in sorted(_DOCUMENT_NAMES, key=len, reverse=True):
+def without_document_names(question: str, segmenter: Segmenter) -> str:
+    """The question with the names of documents taken out, once they have chosen the document to answer from. A
+    Chinese name goes only where the question's words hold it whole: 「中山市场监管局」 is 中山/市场监管局, and
+    taking out 中山市 would leave 场监管局."""
+    words = [" " if word in _DOCUMENT_NAMES else word for word in segmenter.cut(question)]
+    question = "".join(words)
+    for name in sorted((n for n in _DOCUMENT_NAMES if n.isascii()), key=len, reverse=True):
         question = re.sub(re.escape(name), " ", question, flags=re.IGNORECASE)
     return question
 
@@ -555,7 +559,7 @@ class PolicyQA:
         named = program is None and document in self._pack_ids
         if named:
             program = document
-            question = without_document_names(question)
+            question = without_document_names(question, self.segmenter)
         if english:
             index, groups = self._english, english_query_groups(question)
             min_score, min_coverage = MIN_SCORE_EN, MIN_COVERAGE_EN
