@@ -126,11 +126,13 @@ _TOPIC_WITHOUT_A_DOCUMENT = _any_of(_WORDS["topics_without_a_document"])
 _IP_TYPE_WORDS = {str(w).lower() for w in _WORDS["ip_type_words"]}
 _COVERAGE_WORDS = {str(w).lower() for w in _WORDS["coverage_words"]}
 _ASKS_FOR_FIGURE = [str(w).lower() for w in _WORDS["asks_for_figure"]]
-_ASKS_HOW_LONG = _any_of(_WORDS["asks_how_long"])
-#: A time span as the documents state one: 60天, 30日内, 每半年, 两个月, 2024年, "30 days", or a word that says when.
-_TIME_SPAN = re.compile(r"(?:\d+|[一二三四五六七八九十两半]+)\s*个?(?:天|日|周|月|年|工作日)|"
-                        r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|thirty|sixty)\s+(?:days?|weeks?|months?|years?)\b|"
-                        + _any_of(_WORDS["time_span_words"]).pattern, re.IGNORECASE)
+#: A time span as the documents state one: 60天, 30日内, 每半年, 两个月, 2024年, "30 days".
+_TIME_SPAN = (r"(?:(?<!\d)\d{1,3}|[一二三四五六七八九十两半]+)\s*个?(?:天|日|周|月|年|工作日)|"
+              r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|thirty|sixty)\s+(?:days?|weeks?|months?|years?)\b")
+#: ``facts_asked``: per kind of fact, what asks for it and what states it (a time span also by `_TIME_SPAN`).
+_FACTS_ASKED = {kind: (_any_of(fact["asks"]), re.compile(
+    "|".join([*([_TIME_SPAN] if kind == "time span" else []), _any_of(fact["stated_by"]).pattern]), re.IGNORECASE))
+    for kind, fact in _WORDS["facts_asked"].items()}
 _NEIGHBOURING_TOPICS = _WORDS["neighbouring_topics"]
 _NEIGHBOURING_CONTEXT = _WORDS["neighbouring_context"]
 #: The documents' and users' own words, each a word of the dictionary (so 中山风补 is cut 中山/风补).
@@ -539,7 +541,9 @@ class PolicyQA:
         self._neighbours = {False: built.chinese_neighbours, True: built.english_neighbours}
         self._context = {False: built.chinese_context, True: built.english_context}
         self._sentences: dict[tuple[int, bool], list[tuple[str, frozenset[str]]]] = {}
-        self._states_a_time_span = [bool(_TIME_SPAN.search(f"{a.text} {a.summary_en or ''}")) for _, a in self._entries]
+        #: Per kind of fact asked (``facts_asked``), whether each article states one.
+        self._states = {kind: [bool(states.search(f"{a.text} {a.summary_en or ''}")) for _, a in self._entries]
+                        for kind, (_, states) in _FACTS_ASKED.items()}
         #: The words of the articles' titles, by language: what the documents are about.
         self._title_words = {False: {t for _, a in self._entries for t in tokens(self.segmenter, a.title)},
                              True: {t for _, a in self._entries for t in english_tokens(a.title_en or "")}}
@@ -597,7 +601,7 @@ class PolicyQA:
         fully_covered = judged["coverage"] >= FULL_COVERAGE and len(_topical(groups)) >= 2
         weak = judged["best_score"] < min_score and not fully_covered
         off_the_map = (off_the_map or self._a_neighbouring_topic_holds_more(groups, index, english, judged["coverage"])
-                       or (_ASKS_HOW_LONG.search(question) is not None and not self._states_a_time_span[best]))
+                       or self._asks_a_fact_no_shown_article_states(question, [i for i, _ in ranking[:3]]))
         if off_the_map or weak or judged["coverage"] < min_coverage:
             too_broad = not off_the_map and judged["coverage"] >= FULL_COVERAGE and all(
                 any(t in self._title_words[english] for t in g) for g in _topical(groups))
@@ -619,6 +623,13 @@ class PolicyQA:
             if index.coverage(groups, topic) > covered:
                 return True
         return False
+
+    def _asks_a_fact_no_shown_article_states(self, question: str, shown: list[int]) -> bool:
+        """Whether the question asks for a kind of fact the documents seldom state (a time span, a place) and none of
+        the articles it would be shown states one: 「质押登记一般多久能办下来」 shares its other words with the
+        registration articles."""
+        return any(asks.search(question) and not any(self._states[kind][i] for i in shown)
+                   for kind, (asks, _) in _FACTS_ASKED.items())
 
     def _opening(self, pack_id: str, limit: int, english: bool) -> list[Answer]:
         """A question that names a document and asks nothing more (「中山的标准讲什么」, "what is the Zhongshan
