@@ -119,10 +119,11 @@ def test_a_topic_holding_only_words_the_articles_use_gets_no_help_from_the_conte
 
 @pytest.mark.parametrize("question", ["商标质押登记大概要几个工作日", "银行放一笔知识产权质押贷款要多长时间",
                                       "how long does registering a patent pledge take",
-                                      "江北区财政局在哪里", "深圳市知识产权金融协会的办公地址", "where is the Jiangbei finance office"])
+                                      "江北区财政局在哪里", "深圳市知识产权金融协会的办公地址", "where is the Jiangbei finance office",
+                                      "资金管理人管风补资金要收多少管理费"])
 def test_a_question_asking_a_fact_is_declined_when_no_article_shown_states_one(qa, question):
-    """The articles on registering pledges, lending and the bureaus share these questions' words but state no time
-    span and no place (the documents hold no address)."""
+    """The articles on registering pledges, lending, the bureaus and the fund manager share these questions' words
+    but state no time span, no place (the documents hold no address) and no fee."""
     reply = qa.reply(question)
     assert reply.answers == [] and reply.closest
 
@@ -133,10 +134,11 @@ def test_a_question_asking_a_fact_is_declined_when_no_article_shown_states_one(q
     ("how long does a bank have to pay back what it recovers", ("cq-jiangbei-2024", "第十八条")),
     ("风补资金存在哪里", ("cq-jiangbei-2024", "第七条")),
     ("风补资金的专户开在哪里", ("cq-jiangbei-2024", "第七条")),
+    ("知识产权质押贷款转让要交多少钱", ("nfra-2024-pilot", "8")),
 ])
 def test_a_question_asking_a_fact_is_answered_by_an_article_that_states_one(qa, question, article):
     """60天, 每半年 and "30 days" are time spans; a dedicated account is where the fund's money is. Any article shown
-    may state it: 「风补资金存在哪里」 finds 第二条 first and 第七条 third."""
+    may state it: 「风补资金存在哪里」 finds 第二条 first and 第七条 third. A fee waived is a fee stated."""
     assert article in [(a.policy, a.article) for a in qa.ask(question)[:3]]
 
 
