@@ -144,6 +144,23 @@ def test_a_question_asking_a_fact_is_answered_by_an_article_that_states_one(qa, 
     assert article in [(a.policy, a.article) for a in qa.ask(question)[:3]]
 
 
+def test_a_word_no_article_uses_weighs_what_it_says_in_any_chinese_text(qa):
+    """jieba's keyword-extraction IDF: 今年 says little, 保证金 more; a word its table lacks takes the median."""
+    general_idf = qa.segmenter.general_idf
+    assert general_idf("今年") < general_idf("保证金") < general_idf("贯标") == general_idf("蓝鲸保护计划")
+
+
+@pytest.mark.parametrize("question", ["融资租赁和知识产权质押哪个更划算", "被银行拒贷了可以申诉吗"])
+def test_a_question_whose_unused_word_is_rare_is_declined(qa, question):
+    """划算 and 申诉 are words no article uses and say much: as a flat weight they weighed too little."""
+    assert qa.reply(question).answers == []
+
+
+def test_a_question_padded_with_everyday_words_is_still_answered(qa):
+    """都, 不太愿意 and 因为 are words no article uses, but they say little in any text."""
+    assert ("cq-jiangbei-2024", "第二条") in [(a.policy, a.article) for a in qa.ask("银行都不太愿意做专利贷是因为风险大吗")[:3]]
+
+
 def test_every_word_of_the_neighbouring_topics_is_cut_whole(qa):
     """A topic's words are words of the segmentation dictionary: 续贷 is one word, not 续 and 贷, so a topic holds
     no single character that half the questions share."""
@@ -266,7 +283,7 @@ def test_retrieval_does_not_fall_below_its_reported_figures(qa):
     dev, test = evaluate(qa, load_questions("dev")), evaluate(qa, load_questions("test"))
     assert dev["groups"]["all"]["top3"] >= 0.94, dev["misses"]
     assert test["groups"]["all"]["top3"] >= 0.94 and test["groups"]["kind:english"]["top3"] >= 0.94
-    assert dev["not_found_recall"] >= 0.86 and test["not_found_recall"] >= 0.83
+    assert dev["not_found_recall"] >= 0.87 and test["not_found_recall"] >= 0.82
 
 
 @pytest.mark.parametrize(("question", "expected"), [

@@ -51,7 +51,7 @@ def _cache_files(directory):
 def test_the_index_is_built_once_and_read_back_by_the_next_start(packs, tmp_path):
     first = PolicyQA(packs, ["cq-jiangbei-2024"], cache_dir=tmp_path)
     built = _cache_files(tmp_path)
-    assert {name.rsplit(".", 1)[-1] for name in built} == {"trie", "freq", "index", "npy"}
+    assert {name.rsplit(".", 1)[-1] for name in built} == {"trie", "freq", "idf", "index", "npy"}
     second = PolicyQA(packs, ["cq-jiangbei-2024"], cache_dir=tmp_path)
     assert _cache_files(tmp_path) == built
     question = "贷款逾期多少天银行可以申请补偿"

@@ -7,13 +7,15 @@ memory-mapped, so the Q&A starts fast and stays small in the bot, and every sent
 cuts it with its own dictionary (a test compares both over the policy texts and the evaluation questions).
 
 The trie is built once from jieba's ``dict.txt`` plus the domain words (at `DOMAIN_WORD_FREQ`), and kept in the
-cache directory under a name the caller chooses.
+cache directory under a name the caller chooses, with each word's general-language IDF from the table jieba ships
+for keyword extraction (``jieba/analyse/idf.txt``): how much a word says in any Chinese text.
 """
 
 import array
 import functools
 import logging
 import mmap
+import os
 import types
 from collections.abc import Iterable
 from pathlib import Path
@@ -51,6 +53,10 @@ SHORT_TEXT = 8
 SHORT_CUTS_REMEMBERED = 16_384
 #: A frequency in the ``.freq`` file: an unsigned 64-bit number.
 FREQ_TYPE = "Q"
+#: A general IDF in the ``.idf`` file, in tenths (jieba's run from 2.4 to 14.0): an unsigned byte, 0 where jieba's
+#: table lacks the word.
+IDF_TYPE = "B"
+IDF_SCALE = 10
 
 
 def build_dictionary(stem: Path, domain_words: Iterable[str]) -> None:
@@ -72,18 +78,35 @@ def build_dictionary(stem: Path, domain_words: Iterable[str]) -> None:
     for word, freq in words.items():
         freqs[trie[word]] = freq
     freqs.append(total)
+    write_atomically(stem.with_suffix(".idf"), _general_idf(trie).tobytes())
     write_atomically(stem.with_suffix(".freq"), freqs.tobytes())
     write_atomically(stem.with_suffix(".trie"), trie.tobytes())
 
 
-def _mapped_frequencies(path: Path) -> memoryview:
-    """The ``.freq`` file's numbers, memory-mapped like the trie: a cut reads a few of its 350,000 words, and only
-    the pages it reads are loaded."""
+def _general_idf(trie: marisa_trie.Trie) -> array.array:
+    """Each trie word's IDF from jieba's keyword-extraction table, in tenths at its key id, then the table's median,
+    which jieba gives a word the table lacks (``jieba.analyse.tfidf.IDFLoader``)."""
+    idf = array.array(IDF_TYPE, [0]) * len(trie)
+    values = []
+    with open(os.path.join(os.path.dirname(jieba.__file__), "analyse", "idf.txt"), encoding="utf-8") as table:
+        for line in table:
+            word, value = line.split(" ")
+            values.append(float(value))
+            key = trie.get(word)
+            if key is not None:
+                idf[key] = min(round(float(value) * IDF_SCALE), 255)
+    idf.append(round(sorted(values)[len(values) // 2] * IDF_SCALE))
+    return idf
+
+
+def _mapped_numbers(path: Path, type_code: str = FREQ_TYPE) -> memoryview:
+    """A ``.freq`` or ``.idf`` file's numbers, memory-mapped like the trie: a cut reads a few of its 350,000 words,
+    and only the pages it reads are loaded."""
     with path.open("rb") as file:
         mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)  # ValueError when the file is empty
-    if len(mapped) % array.array(FREQ_TYPE).itemsize:
+    if len(mapped) % array.array(type_code).itemsize:
         raise ValueError(f"{path}: not whole")
-    return memoryview(mapped).cast(FREQ_TYPE)
+    return memoryview(mapped).cast(type_code)
 
 
 class _Frequencies:
@@ -124,11 +147,20 @@ class Segmenter:
             raise FileNotFoundError(stem.with_suffix(".trie"))
         trie = marisa_trie.Trie()
         trie.mmap(str(stem.with_suffix(".trie")))
-        freqs = _mapped_frequencies(stem.with_suffix(".freq"))
-        if len(freqs) != len(trie) + 1:
-            raise ValueError(f"{stem}: the frequencies do not match the trie")
+        freqs = _mapped_numbers(stem.with_suffix(".freq"))
+        self._idf = _mapped_numbers(stem.with_suffix(".idf"), IDF_TYPE)
+        if len(freqs) != len(trie) + 1 or len(self._idf) != len(trie) + 1:
+            raise ValueError(f"{stem}: the frequencies or the IDFs do not match the trie")
+        self._trie = trie
         self._jieba = _TrieTokenizer(trie, freqs)
         self._short_cuts = functools.lru_cache(maxsize=SHORT_CUTS_REMEMBERED)(self._cut_for_search)
+
+    def general_idf(self, word: str) -> float:
+        """How much the word says in any Chinese text: its IDF in jieba's keyword-extraction table, or the table's
+        median for a word the table lacks, as jieba takes it."""
+        key = self._trie.get(word)
+        tenths = self._idf[key] if key is not None else 0
+        return (tenths or self._idf[-1]) / IDF_SCALE
 
     def cut(self, text: str) -> list[str]:
         """Precise mode, dictionary words only (no HMM guessing of new words)."""
