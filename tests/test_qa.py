@@ -341,6 +341,7 @@ def test_a_documents_name_is_taken_out_only_where_the_question_holds_it_whole(qa
     ("補償資金用完了怎麼辦", "cq-jiangbei-2024", "第十九条"),
     ("池子里一共有多少钱", "cq-jiangbei-2024", "第三条"),
     ("担保公司要承担多少", "cq-jiangbei-2024", "第十四条"),
+    ("补偿款什么时候到账", "cq-jiangbei-2024", "第十七条"),
     ("Zhongshan circuit breaker", "zs-db4420-t15-draft", None),
     ("银行追债拿回来的钱要交回吗", "cq-jiangbei-2024", "第十八条"),
     ("风补的总盘子有多大", "cq-jiangbei-2024", "第三条"),
