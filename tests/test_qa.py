@@ -355,6 +355,12 @@ def test_a_named_document_traditional_script_and_bank_jargon_find_the_article(qa
     assert article is None or article in [a.article for a in top]
 
 
+def test_a_document_kind_word_says_nothing_once_the_question_has_named_its_document(qa):
+    """In 「中山这个标准管到哪些地方」 标准 is the document named: weighed as a word, it favoured the articles that say
+    标准 most (六（二）, 十) over 六（一）, the scope."""
+    assert ("zs-db4420-t15-draft", "六（一）") in [(a.policy, a.article) for a in qa.ask("中山这个标准管到哪些地方")[:3]]
+
+
 class _RefusesRepeatedKeys(yaml.SafeLoader):
     def construct_mapping(self, node, deep=False):
         keys = [self.construct_object(key, deep=deep) for key, _ in node.value]

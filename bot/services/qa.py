@@ -579,8 +579,10 @@ class PolicyQA:
             question = self._homophones.correct(question, self.segmenter)
             index, groups = self._chinese, query_groups(self.segmenter, question)
             min_score, min_coverage = MIN_SCORE, MIN_COVERAGE
-        if named and all(g[0] in _DOCUMENT_KINDS for g in _topical(groups)):
-            return Reply(answers=self._opening(program, limit, english), english=english)
+        if named:
+            if all(g[0] in _DOCUMENT_KINDS for g in _topical(groups)):
+                return Reply(answers=self._opening(program, limit, english), english=english)
+            groups = [g for g in groups if g[0] not in _DOCUMENT_KINDS]  # 「中山这个标准…」: 标准 is the document named
         query = list(dict.fromkeys(t for g in groups for t in g))
         if not english:
             query += phrases(self.segmenter, question)  # they rank; how much of the question is covered counts words alone
