@@ -39,10 +39,12 @@ def test_an_off_topic_question_finds_nothing(qa):
 @pytest.mark.parametrize("question", ["北京的知识产权质押风险补偿政策", "信用卡逾期一天有影响吗", "個稅怎麼算",
                                       "how is VAT charged on software licences",
                                       "风补今年已经赔出去多少钱了", "how much is left in the fund",
-                                      "深圳知识产权金融协会的会费一年多少", "质押登记系统的登录密码忘了怎么办"])
+                                      "深圳知识产权金融协会的会费一年多少", "质押登记系统的登录密码忘了怎么办",
+                                      "办知识产权质押融资要带哪些材料", "补偿申请要附什么资料"])
 def test_a_question_about_a_place_or_topic_no_document_covers_is_declined_with_the_closest_topics(qa, question):
     """Two ask the fund's running figures (the documents are its rules, not its ledger), two an association's fees
-    and a system's password (the documents name bodies and platforms, never how to join or log in)."""
+    and a system's password (the documents name bodies and platforms, never how to join or log in), two the papers
+    to bring (no document lists them)."""
     reply = qa.reply(question)
     assert reply.answers == [] and reply.closest
 
