@@ -6,7 +6,8 @@ wheel), which finds an article whose words the question does not share ("Which p
 
 A question is answered by the user's own program first when one of its articles answers nearly as well as
 another document's; it is declined ("the documents don't cover this") when the best article covers too little
-of what was asked, or less of it than one of the neighbouring topics a hotline hears (``qa_words.yaml``) does.
+of what was asked, or less of it than one of the neighbouring topics a hotline hears (``qa_words.yaml``) does,
+or when it asks a kind of fact (a time span, a place, a fee) that none of the articles it would be shown states.
 Both thresholds are chosen on the dev split of ``bench/qa/questions.yaml`` and reported on its test split
 (``bench/qa_eval.py``).
 
@@ -131,13 +132,27 @@ _TOPIC_WITHOUT_A_DOCUMENT = _any_of(_WORDS["topics_without_a_document"])
 _IP_TYPE_WORDS = {str(w).lower() for w in _WORDS["ip_type_words"]}
 _COVERAGE_WORDS = {str(w).lower() for w in _WORDS["coverage_words"]}
 _ASKS_FOR_FIGURE = [str(w).lower() for w in _WORDS["asks_for_figure"]]
-#: A time span as the documents state one: 60天, 30日内, 每半年, 两个月, 2024年, "30 days".
-_TIME_SPAN = (r"(?:(?<!\d)\d{1,3}|[一二三四五六七八九十两半]+)\s*个?(?:天|日|周|月|年|工作日)|"
-              r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|thirty|sixty)\s+(?:days?|weeks?|months?|years?)\b")
-#: ``facts_asked``: per kind of fact, what asks for it and what states it (a time span also by `_TIME_SPAN`).
-_FACTS_ASKED = {kind: (_any_of(fact["asks"]), re.compile(
-    "|".join([*([_TIME_SPAN] if kind == "time span" else []), _any_of(fact["stated_by"]).pattern]), re.IGNORECASE))
-    for kind, fact in _WORDS["facts_asked"].items()}
+
+
+def _number_with_unit(units: list[str]) -> str:
+    """A count followed by one of these units, as the documents print one: 60天, 30日内, 两个月, 每半年, "30 days".
+    A four-digit number is a year (2024年), a date rather than a span."""
+    chinese = "|".join(re.escape(u) for u in units if not u.isascii())
+    english = "|".join(re.escape(u) for u in units if u.isascii())
+    return (rf"(?:(?<!\d)\d{{1,3}}|[一二三四五六七八九十两半]+)\s*个?(?:{chinese})|"
+            rf"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|thirty|sixty)\s+(?:{english})\b")
+
+
+def _states(fact: dict) -> re.Pattern:
+    """What states a kind of fact in an article: its words, or a count of its units."""
+    ways = [_any_of(fact["stated_by"]).pattern]
+    if "stated_by_units" in fact:
+        ways.append(_number_with_unit(fact["stated_by_units"]))
+    return re.compile("|".join(ways), re.IGNORECASE)
+
+
+#: ``facts_asked``: per kind of fact, what asks for it and what states it.
+_FACTS_ASKED = {kind: (_any_of(fact["asks"]), _states(fact)) for kind, fact in _WORDS["facts_asked"].items()}
 _NEIGHBOURING_TOPICS = _WORDS["neighbouring_topics"]
 _NEIGHBOURING_CONTEXT = _WORDS["neighbouring_context"]
 #: The documents' and users' own words, each a word of the dictionary (so 中山风补 is cut 中山/风补).
@@ -635,8 +650,8 @@ class PolicyQA:
         return False
 
     def _asks_a_fact_no_shown_article_states(self, question: str, shown: list[int]) -> bool:
-        """Whether the question asks for a kind of fact the documents seldom state (a time span, a place) and none of
-        the articles it would be shown states one: 「质押登记一般多久能办下来」 shares its other words with the
+        """Whether the question asks for a kind of fact the documents seldom state (a time span, a place, a fee) and
+        none of the articles it would be shown states one: 「质押登记一般多久能办下来」 shares its other words with the
         registration articles."""
         return any(asks.search(question) and not any(self._states[kind][i] for i in shown)
                    for kind, (asks, _) in _FACTS_ASKED.items())

@@ -61,7 +61,8 @@ IDF_SCALE = 10
 
 def build_dictionary(stem: Path, domain_words: Iterable[str]) -> None:
     """jieba's dictionary and the domain words as ``<stem>.trie`` and ``<stem>.freq`` (the word's frequency at
-    its trie key id); jieba's ``add_word`` raises the total by each added word's frequency, and so does this."""
+    its trie key id; jieba's ``add_word`` raises the total by each added word's frequency, and so does this), and
+    each word's general IDF as ``<stem>.idf`` (`_general_idf`)."""
     words: dict[str, int] = {}
     total = 0
     with jieba.get_dict_file() as lines:
@@ -85,7 +86,8 @@ def build_dictionary(stem: Path, domain_words: Iterable[str]) -> None:
 
 def _general_idf(trie: marisa_trie.Trie) -> array.array:
     """Each trie word's IDF from jieba's keyword-extraction table, in tenths at its key id, then the table's median,
-    which jieba gives a word the table lacks (``jieba.analyse.tfidf.IDFLoader``)."""
+    which jieba gives a word the table lacks. The table is read as ``jieba.analyse.tfidf.IDFLoader`` reads it:
+    importing ``jieba.analyse`` would load ``jieba.posseg`` and its tables into the bot for good."""
     idf = array.array(IDF_TYPE, [0]) * len(trie)
     values = []
     with open(os.path.join(os.path.dirname(jieba.__file__), "analyse", "idf.txt"), encoding="utf-8") as table:
