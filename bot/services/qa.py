@@ -565,9 +565,8 @@ class PolicyQA:
         self._unknown_weight = {False: lambda word: GENERAL_IDF_SHARE * self.segmenter.general_idf(word),
                                 True: lambda word: UNKNOWN_WORD_WEIGHT}
         self._sentences: dict[tuple[int, bool], list[tuple[str, frozenset[str]]]] = {}
-        #: Per kind of fact asked (``facts_asked``), whether each article states one.
-        self._states = {kind: [bool(states.search(f"{a.text} {a.summary_en or ''}")) for _, a in self._entries]
-                        for kind, (_, states) in _FACTS_ASKED.items()}
+        #: Per kind of fact asked (``facts_asked``) and article, the words of each sentence that states one.
+        self._stating: dict[tuple[str, int], list[frozenset[str]]] = {}
         #: The words of the articles' titles, by language: what the documents are about.
         self._title_words = {False: {t for _, a in self._entries for t in tokens(self.segmenter, a.title)},
                              True: {t for _, a in self._entries for t in english_tokens(a.title_en or "")}}
@@ -627,7 +626,8 @@ class PolicyQA:
         fully_covered = judged["coverage"] >= FULL_COVERAGE and len(_topical(groups)) >= 2
         weak = judged["best_score"] < min_score and not fully_covered
         off_the_map = (off_the_map or self._a_neighbouring_topic_holds_more(groups, index, english, judged["coverage"])
-                       or self._asks_a_fact_no_shown_article_states(question, [i for i, _ in ranking[:3]]))
+                       or self._asks_a_fact_no_shown_article_states(question, groups, [i for i, _ in ranking[:3]],
+                                                                    english))
         if off_the_map or weak or judged["coverage"] < min_coverage:
             too_broad = not off_the_map and judged["coverage"] >= FULL_COVERAGE and all(
                 any(t in self._title_words[english] for t in g) for g in _topical(groups))
@@ -654,12 +654,36 @@ class PolicyQA:
                 return True
         return False
 
-    def _asks_a_fact_no_shown_article_states(self, question: str, shown: list[int]) -> bool:
-        """Whether the question asks for a kind of fact the documents seldom state (a time span, a place, a fee, a loan rate) and
-        none of the articles it would be shown states one: 「质押登记一般多久能办下来」 shares its other words with the
-        registration articles."""
-        return any(asks.search(question) and not any(self._states[kind][i] for i in shown)
-                   for kind, (asks, _) in _FACTS_ASKED.items())
+    def _asks_a_fact_no_shown_article_states(self, question: str, groups: list[tuple[str, ...]], shown: list[int],
+                                             english: bool) -> bool:
+        """Whether the question asks for a kind of fact the documents seldom state (a time span, a place, a fee, a
+        loan rate) and none of the articles it would be shown states one about what it asks: 「质押登记一般多久能办
+        下来」 shares its other words with the registration articles. A sentence states it about what is asked when
+        it also holds a word of the question beyond the words that ask the fact and those that only say the
+        question is about IP pledge loans (``neighbouring_context``): 第十二条's 逾期15天 is a span, but not how long
+        a loan takes to approve. A question of nothing but such words takes any sentence that states one."""
+        asked = False
+        for kind, (asks, _) in _FACTS_ASKED.items():
+            asking = [m.group(0).lower() for m in asks.finditer(question)]
+            if not asking:
+                continue
+            asked = True
+            about = {t for g in _topical(groups) if g[0] not in self._context[english]
+                     and not any(g[0] in a or a in g[0] for a in asking) for t in g} - self._context[english]
+            if any(not about or about & words for i in shown for words in self._stating_sentences(kind, i)):
+                return False
+        return asked
+
+    def _stating_sentences(self, kind: str, entry: int) -> list[frozenset[str]]:
+        """The words of each sentence of an article (its text and its English summary) that states a kind of fact."""
+        if (kind, entry) not in self._stating:
+            _, article = self._entries[entry]
+            states = _FACTS_ASKED[kind][1]
+            chinese = [part for part in _SENTENCE.findall(article.text) if states.search(part)]
+            english = [part for part in _EN_SENTENCE.findall(article.summary_en or "") if states.search(part)]
+            self._stating[kind, entry] = ([frozenset(tokens(self.segmenter, part)) for part in chinese]
+                                          + [frozenset(english_tokens(part)) for part in english])
+        return self._stating[kind, entry]
 
     def _opening(self, pack_id: str, limit: int, english: bool) -> list[Answer]:
         """A question that names a document and asks nothing more (「中山的标准讲什么」, "what is the Zhongshan
