@@ -140,11 +140,13 @@ def test_a_topic_holding_only_words_the_articles_use_gets_no_help_from_the_conte
                                       "江北区财政局在哪里", "深圳市知识产权金融协会的办公地址", "where is the Jiangbei finance office",
                                       "资金管理人管风补资金要收多少管理费",
                                       "知识产权质押贷款和信用贷款哪个利息低", "现在专利质押贷款利率一般是多少",
-                                      "专利评估一般要多少钱"])
+                                      "专利评估一般要多少钱", "发现银行违规放贷可以打哪个电话举报", "第一次贷款最多能贷多少",
+                                      "how much can a company borrow against one patent"])
 def test_a_question_asking_a_fact_is_declined_when_no_article_shown_states_one(qa, question):
     """The articles on registering pledges, lending, the bureaus and the fund manager share these questions' words
     but state no time span, no place (the documents hold no address), no fee and no loan rate (利率定价机制 names
-    how a rate is set, not a rate). Staff "exempt" from blame, in an English summary, is no fee waived."""
+    how a rate is set, not a rate), no phone number and no amount a firm may borrow (the caps are on compensation).
+    Staff "exempt" from blame, in an English summary, is no fee waived."""
     reply = qa.reply(question)
     assert reply.answers == [] and reply.closest
 

@@ -145,8 +145,9 @@ def _number_with_unit(units: list[str]) -> str:
 
 
 def _states(fact: dict) -> re.Pattern:
-    """What states a kind of fact in an article: its words, or a count of its units."""
-    ways = [_any_of(fact["stated_by"]).pattern]
+    """What states a kind of fact in an article: its words, or a count of its units. A kind no article states
+    (an office's phone number, how much a firm may borrow) lists no words, and nothing states it."""
+    ways = [_any_of(fact["stated_by"]).pattern] if fact["stated_by"] else ["(?!)"]
     if "stated_by_units" in fact:
         ways.append(_number_with_unit(fact["stated_by_units"]))
     return re.compile("|".join(ways), re.IGNORECASE)
