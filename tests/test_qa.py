@@ -92,7 +92,7 @@ def test_a_question_the_documents_do_not_cover_is_not_called_too_broad(qa, quest
                                       "what interest rate do banks charge on these loans",
                                       "IP bureau office address and phone number", "知识产权局几点下班",
                                       "法人有失信记录会影响贷款吗", "質押期間專利可以轉讓嗎", "质押登记可以异地办理吗",
-                                      "银行放贷时要求企业在本行开基本户合理吗"])
+                                      "银行放贷时要求企业在本行开基本户合理吗", "银行给知识产权质押贷款计提拨备有优惠吗"])
 def test_a_question_a_neighbouring_topic_holds_more_of_than_any_article_is_declined(qa, question):
     """The documents use these questions' words in passing (个人, 侵权, 入库, 许可, interest, office), and BM25 finds
     an article; but a topic a hotline hears besides pledge loans holds more of each."""
