@@ -40,3 +40,18 @@ def test_a_matrix_file_cut_short_is_refused(tmp_path):
     matrix.write_bytes(matrix.read_bytes()[:-1])
     with pytest.raises(ValueError):
         TokenVectors(matrix)
+
+
+def test_the_matrix_file_is_closed_when_the_vectors_are_dropped(tmp_path):
+    import gc
+    import os
+
+    matrix = tmp_path / "vectors.npy"
+    write_matrix(matrix)
+    vectors = TokenVectors(matrix)
+    fd = vectors._fd
+    os.fstat(fd)
+    del vectors
+    gc.collect()
+    with pytest.raises(OSError):
+        os.fstat(fd)

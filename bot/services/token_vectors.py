@@ -12,6 +12,7 @@ import importlib.metadata
 import importlib.util
 import io
 import os
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -61,6 +62,7 @@ class TokenVectors:
         (self._tokens, self._width), self._dtype, self._start = header.shape, header.dtype, header.offset
         del header
         self._fd = os.open(matrix_file, os.O_RDONLY)
+        weakref.finalize(self, os.close, self._fd)  # the file stays open for the engine's life, and no longer
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """One row per text; a text without tokens is the zero vector (close to nothing)."""
