@@ -30,6 +30,19 @@ def test_colloquial_words_find_the_policy_words(qa):
     assert first.article == "第十七条"
 
 
+@pytest.mark.parametrize("question, article", [
+    ("合作机构之间要互相通报信息吗", "第二十条"),
+    ("知识产权质押贷款出险了银行第一步要做什么", "第十六条"),
+    ("知识产权质押贷款可以给员工发奖金吗", "第十三条"),
+    ("what do partner banks have to draw up before lending", "第九条"),
+])
+def test_how_officers_say_it_finds_the_article_that_says_it(qa, question, article):
+    """通报 is 第二十条's 信息沟通, 出险 its 第十六条's worsening business as well as 第十七条's overdue loan, 发奖金
+    第十三条's working capital; 第九条's summary says "draw up"."""
+    [first, *_] = qa.ask(question)
+    assert (first.policy, first.article) == ("cq-jiangbei-2024", article)
+
+
 def test_an_off_topic_question_finds_nothing(qa):
     assert qa.ask("今天天气怎么样") == []
     assert qa.ask("？？？") == []
@@ -41,7 +54,8 @@ def test_an_off_topic_question_finds_nothing(qa):
                                       "风补今年已经赔出去多少钱了", "how much is left in the fund",
                                       "深圳知识产权金融协会的会费一年多少", "质押登记系统的登录密码忘了怎么办",
                                       "办知识产权质押融资要带哪些材料", "补偿申请要附什么资料",
-                                      "风补政策明年还会继续吗", "去年江北一共发放了多少知识产权质押贷款"])
+                                      "风补政策明年还会继续吗", "去年江北一共发放了多少知识产权质押贷款",
+                                      "刚成立半年的科技公司能贷到款吗"])
 def test_a_question_about_a_place_or_topic_no_document_covers_is_declined_with_the_closest_topics(qa, question):
     """Three ask the fund's running figures (the documents are its rules, not its ledger), two an association's fees
     and a system's password (the documents name bodies and platforms, never how to join or log in), two the papers
