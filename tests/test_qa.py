@@ -43,6 +43,17 @@ def test_how_officers_say_it_finds_the_article_that_says_it(qa, question, articl
     assert (first.policy, first.article) == ("cq-jiangbei-2024", article)
 
 
+@pytest.mark.parametrize("question, article", [
+    ("深圳对知识产权质押贷款做得好的银行有奖补吗", ("sz-2023-guidance", "（十七）")),
+    ("银行对质押的知识产权要定期跟踪吗", ("cbirc-2019-34", "（九）")),
+    ("are regulators lenient on bad IP loans", ("cbirc-2019-34", "（十一）")),
+])
+def test_a_word_the_documents_use_is_not_pulled_to_another_article_and_jargon_finds_its_own(qa, question, article):
+    """奖补 is sz （十七）'s own word: listed as a synonym of 贴息 it pulled the question to the subsidy articles.
+    跟踪 is cbirc （九）'s 动态管理 of the pledge; "lenient" its （十一）'s tolerance."""
+    assert article in [(a.policy, a.article) for a in qa.ask(question)[:3]]
+
+
 def test_an_off_topic_question_finds_nothing(qa):
     assert qa.ask("今天天气怎么样") == []
     assert qa.ask("？？？") == []
