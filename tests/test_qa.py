@@ -35,10 +35,11 @@ def test_colloquial_words_find_the_policy_words(qa):
     ("知识产权质押贷款出险了银行第一步要做什么", "第十六条"),
     ("知识产权质押贷款可以给员工发奖金吗", "第十三条"),
     ("what do partner banks have to draw up before lending", "第九条"),
+    ("风补资金是谁出钱设立的", "第三条"),
 ])
 def test_how_officers_say_it_finds_the_article_that_says_it(qa, question, article):
     """通报 is 第二十条's 信息沟通, 出险 its 第十六条's worsening business as well as 第十七条's overdue loan, 发奖金
-    第十三条's working capital; 第九条's summary says "draw up"."""
+    第十三条's working capital, 出钱 第三条's 筹集; 第九条's summary says "draw up"."""
     [first, *_] = qa.ask(question)
     assert (first.policy, first.article) == ("cq-jiangbei-2024", article)
 
