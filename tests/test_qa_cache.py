@@ -1,6 +1,7 @@
 """The Q&A's segmentation dictionary and index: exactly jieba's cuts, built once into the cache directory and
 read back by the next start, rebuilt when what they were built from changes or the files are damaged."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -61,13 +62,33 @@ def test_the_index_is_built_once_and_read_back_by_the_next_start(packs, tmp_path
 def test_a_changed_article_rebuilds_the_index_and_removes_the_old_one(packs, tmp_path):
     PolicyQA(packs, cache_dir=tmp_path)
     old = set(_cache_files(tmp_path))
-    pack = packs["cq-jiangbei-2024"]
-    article = pack.articles[0].model_copy(update={"text": pack.articles[0].text + "本条另规定：蓝鲸保护计划。"})
-    changed = {**packs, pack.id: pack.model_copy(update={"articles": [article, *pack.articles[1:]]})}
-    qa = PolicyQA(changed, cache_dir=tmp_path)
+    _age(tmp_path, qa_module.STALE_BUILD_AGE + 1)
+    qa = PolicyQA(_with_a_new_rule(packs), cache_dir=tmp_path)
     assert set(_cache_files(tmp_path)).isdisjoint(old)
     [first, *_] = qa.ask("蓝鲸保护计划")
-    assert (first.policy, first.article) == (pack.id, article.ref)
+    assert (first.policy, first.article) == ("cq-jiangbei-2024", packs["cq-jiangbei-2024"].articles[0].ref)
+
+
+def test_another_versions_build_written_moments_ago_is_left_for_it(packs, tmp_path):
+    """A bot and a CLI of different versions starting together share the cache directory: each must not remove the
+    files the other has just written and is about to open."""
+    PolicyQA(packs, cache_dir=tmp_path)
+    old = set(_cache_files(tmp_path))
+    PolicyQA(_with_a_new_rule(packs), cache_dir=tmp_path)
+    assert old <= set(_cache_files(tmp_path))
+
+
+def _with_a_new_rule(packs):
+    """The packs with 江北's first article saying one thing more: another fingerprint, another build."""
+    pack = packs["cq-jiangbei-2024"]
+    article = pack.articles[0].model_copy(update={"text": pack.articles[0].text + "本条另规定：蓝鲸保护计划。"})
+    return {**packs, pack.id: pack.model_copy(update={"articles": [article, *pack.articles[1:]]})}
+
+
+def _age(cache_dir: Path, seconds: float) -> None:
+    for path in cache_dir.glob("qa-*"):
+        then = path.stat().st_mtime - seconds
+        os.utime(path, (then, then))
 
 
 def test_damaged_cache_files_are_rebuilt(packs, tmp_path):

@@ -7,7 +7,8 @@ wheel), which finds an article whose words the question does not share ("Which p
 A question is answered by the user's own program first when one of its articles answers nearly as well as
 another document's; it is declined ("the documents don't cover this") when the best article covers too little
 of what was asked, or less of it than one of the neighbouring topics a hotline hears (``qa_words.yaml``) does,
-or when it asks a kind of fact (a time span, a place, a fee, a loan rate) that none of the articles it would be shown states.
+or when it asks a kind of fact (``facts_asked``: a time span, a place, a fee, a loan rate ...) that no sentence of
+the articles it would be shown states about what was asked.
 Both thresholds are chosen on the dev split of ``bench/qa/questions.yaml`` and reported on its test split
 (``bench/qa_eval.py``).
 
@@ -18,11 +19,12 @@ code change; so a cold ``ipbot ask`` costs about what loading jieba's own dictio
 """
 
 import json
-import pickle
 import math
+import pickle
 import re
 import sys
 import tempfile
+import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -80,6 +82,8 @@ _EN_SENTENCE = re.compile(r"(?:[^.;]|\.(?=\d))+(?:\.(?!\d)|;|$)")
 _DATA_FILES = ("qa_words.yaml", "synonyms.yaml", "synonyms_en.yaml", "documents.yaml")
 #: Where the built index is kept when the caller names no directory (tests, benches).
 DEFAULT_CACHE_DIR = Path(tempfile.gettempdir()) / "ipbot-qa"
+#: How old (seconds) another version's build in the cache directory must be before a start removes it.
+STALE_BUILD_AGE = 600.0
 
 
 def _data_bytes(name: str) -> bytes:
@@ -525,7 +529,9 @@ def _entries(packs: dict[str, PolicyPack]) -> list[tuple[PolicyPack, Article]]:
 
 def _open_cached(cache_dir: Path, chinese: list[str], english: list[str]) -> tuple[Segmenter, TokenVectors, _Built]:
     """The segmenter, the token vectors and the built index for these texts: read from ``cache_dir`` when it holds
-    them (for the same fingerprint), built and written there otherwise; older builds in the directory are removed."""
+    them (for the same fingerprint), built and written there otherwise. Other builds in the directory are removed
+    once they are `STALE_BUILD_AGE` old: one just written belongs to another version of the bot starting beside this
+    one (a CLI run during an upgrade), which would otherwise lose its files between writing and opening them."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     fingerprint = _fingerprint(chinese, english)
     dictionary, built_file, vectors_file = _cache_files(cache_dir, fingerprint)
@@ -545,9 +551,16 @@ def _open_cached(cache_dir: Path, chinese: list[str], english: list[str]) -> tup
         built = _build(segmenter, vectors, chinese, english)
         write_atomically(built_file, pickle.dumps(built, protocol=pickle.HIGHEST_PROTOCOL))
     for stale in cache_dir.glob("qa-*"):
-        if not stale.name.startswith(f"qa-{fingerprint}."):
+        if not stale.name.startswith(f"qa-{fingerprint}.") and _older_than(stale, STALE_BUILD_AGE):
             stale.unlink(missing_ok=True)
     return segmenter, vectors, built
+
+
+def _older_than(path: Path, seconds: float) -> bool:
+    try:
+        return time.time() - path.stat().st_mtime > seconds
+    except FileNotFoundError:  # another process removed it first
+        return False
 
 
 class PolicyQA:
@@ -657,9 +670,10 @@ class PolicyQA:
 
     def _asks_a_fact_no_shown_article_states(self, question: str, groups: list[tuple[str, ...]], shown: list[int],
                                              english: bool) -> bool:
-        """Whether the question asks for a kind of fact the documents seldom state (a time span, a place, a fee, a
-        loan rate) and none of the articles it would be shown states one about what it asks: 「质押登记一般多久能办
-        下来」 shares its other words with the registration articles. A sentence states it about what is asked when
+        """Whether the question asks for a kind of fact the documents seldom state (``facts_asked``: a time span, a
+        place, a fee, a loan rate ...) and none of the articles it would be shown states one about what it asks:
+        「质押登记一般多久能办下来」 shares its other words with the registration articles. When it asks two kinds
+        (在哪里查: a place, and where to look it up), one stated is enough. A sentence states it about what is asked when
         it also holds a word of the question beyond the words that ask the fact and those that only say the
         question is about IP pledge loans (``neighbouring_context``): 第十二条's 逾期15天 is a span, but not how long
         a loan takes to approve. A question of nothing but such words takes any sentence that states one."""
