@@ -579,8 +579,6 @@ class PolicyQA:
         self._unknown_weight = {False: lambda word: GENERAL_IDF_SHARE * self.segmenter.general_idf(word),
                                 True: lambda word: UNKNOWN_WORD_WEIGHT}
         self._sentences: dict[tuple[int, bool], list[tuple[str, frozenset[str]]]] = {}
-        #: Per kind of fact asked (``facts_asked``) and article, the words of each sentence that states one.
-        self._stating: dict[tuple[str, int], list[frozenset[str]]] = {}
         #: The words of the articles' titles, by language: what the documents are about.
         self._title_words = {False: {t for _, a in self._entries for t in tokens(self.segmenter, a.title)},
                              True: {t for _, a in self._entries for t in english_tokens(a.title_en or "")}}
@@ -691,14 +689,9 @@ class PolicyQA:
 
     def _stating_sentences(self, kind: str, entry: int) -> list[frozenset[str]]:
         """The words of each sentence of an article (its text and its English summary) that states a kind of fact."""
-        if (kind, entry) not in self._stating:
-            _, article = self._entries[entry]
-            states = _FACTS_ASKED[kind][1]
-            chinese = [part for part in _SENTENCE.findall(article.text) if states.search(part)]
-            english = [part for part in _EN_SENTENCE.findall(article.summary_en or "") if states.search(part)]
-            self._stating[kind, entry] = ([frozenset(tokens(self.segmenter, part)) for part in chinese]
-                                          + [frozenset(english_tokens(part)) for part in english])
-        return self._stating[kind, entry]
+        states = _FACTS_ASKED[kind][1]
+        return [words for english in (False, True) for sentence, words in self._article_sentences(entry, english)
+                if states.search(sentence)]
 
     def _opening(self, pack_id: str, limit: int, english: bool) -> list[Answer]:
         """A question that names a document and asks nothing more (「中山的标准讲什么」, "what is the Zhongshan
@@ -744,11 +737,17 @@ class PolicyQA:
     def _answer(self, entry: int, score: float, words: set[str], asks_figure: bool, english: bool) -> Answer:
         pack, article = self._entries[entry]
         english = english and bool(article.summary_en)
-        if (entry, english) not in self._sentences:
-            self._sentences[entry, english] = (sentences(article.summary_en, english_tokens, _EN_SENTENCE) if english
-                                               else sentences(article.text, lambda text: tokens(self.segmenter, text)))
         idf = (self._english if english else self._chinese).idf
-        direct = direct_sentence(self._sentences[entry, english], words, asks_figure, idf) or article.text
+        direct = direct_sentence(self._article_sentences(entry, english), words, asks_figure, idf) or article.text
         return Answer(pack.id, article.ref, article.title, article.text, round(score, 4), direct,
                       article.title_en)
+
+    def _article_sentences(self, entry: int, english: bool) -> list[tuple[str, frozenset[str]]]:
+        """An article's sentences (its English summary's, for ``english``) with their words, cut once and kept."""
+        if (entry, english) not in self._sentences:
+            _, article = self._entries[entry]
+            self._sentences[entry, english] = (sentences(article.summary_en or "", english_tokens, _EN_SENTENCE)
+                                               if english else
+                                               sentences(article.text, lambda text: tokens(self.segmenter, text)))
+        return self._sentences[entry, english]
 
