@@ -192,6 +192,34 @@ def test_a_question_asking_a_fact_is_answered_by_an_article_that_states_one(qa, 
     assert article in [(a.policy, a.article) for a in qa.ask(question)[:3]]
 
 
+def test_a_gap_in_an_asking_term_hears_a_few_characters_between_its_parts():
+    """费…多少 hears the fee asked however it is put (费是多少, 管理费一年多少), but not a fee and a 多少 a clause
+    apart."""
+    fee = qa_engine._any_of(["费…多少"])
+    assert fee.search("评估费是多少") and fee.search("管理费一年多少") and fee.search("评估费多少")
+    assert not fee.search("评估费用由企业承担，补偿多少")
+
+
+@pytest.mark.parametrize("question", ["资金管理人的管理费一年多少", "知识产权贷款的罚息怎么算", "逾期了要交罚息吗"])
+def test_a_fee_or_rate_asked_in_words_apart_is_declined_when_no_article_states_one(qa, question):
+    """The documents state no management fee and no penalty interest; the fund manager's and the lending articles
+    share every other word."""
+    reply = qa.reply(question)
+    assert reply.answers == [] and reply.closest
+
+
+@pytest.mark.parametrize("question", ["申请补偿的材料可以邮寄吗", "贷款合同需要盖公章吗"])
+def test_paperwork_is_a_topic_no_document_covers(qa, question):
+    """How papers are signed, stamped and sent (公章, 签字, 邮寄, 原件) is the forms topic's: no article says."""
+    reply = qa.reply(question)
+    assert reply.answers == [] and reply.closest
+
+
+def test_a_signature_asked_about_an_approval_the_documents_describe_is_answered(qa):
+    """第十七条 says which three bureaus approve a claim: 签字 is the paperwork topic's, but the article holds more."""
+    assert ("cq-jiangbei-2024", "第十七条") in [(a.policy, a.article) for a in qa.ask("补偿申请批下来要哪几个局签字")[:3]]
+
+
 def test_a_fact_is_stated_only_by_a_sentence_about_what_is_asked(qa):
     """cbirc （十六） states a fee waived, but for keeping up IP a bank has taken over, not for registering a pledge;
     nfra 8's summary says its transfers are charged no fees, in the sentence about transfers."""

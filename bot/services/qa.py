@@ -126,9 +126,15 @@ _SYNONYMS_EN = _with_synonyms_of_synonyms(_expansions(_data("synonyms_en.yaml"))
 _DOCUMENT_NAMES = {str(name): pack_id for pack_id, names in _data("documents.yaml").items() for name in names}
 
 
+#: In a Chinese term, "…" stands for up to this many characters: 费…多少 hears 管理费一年多少 and 评估费大概多少.
+TERM_GAP = 2
+
+
 def _any_of(terms: list) -> re.Pattern:
-    """Any of the terms in a question; a Latin word counts only whole (VAT, not private)."""
-    return re.compile("|".join(rf"\b{re.escape(term)}\b" if term.isascii() else re.escape(term)
+    """Any of the terms in a question; a Latin word counts only whole (VAT, not private), and a "…" in a Chinese
+    term stands for a few characters (`TERM_GAP`)."""
+    return re.compile("|".join(rf"\b{re.escape(term)}\b" if term.isascii()
+                               else f".{{0,{TERM_GAP}}}".join(map(re.escape, term.split("…")))
                                for term in map(str, terms)), re.IGNORECASE)
 
 
