@@ -215,6 +215,22 @@ def test_paperwork_is_a_topic_no_document_covers(qa, question):
     assert reply.answers == [] and reply.closest
 
 
+@pytest.mark.parametrize("question", ["专利质押登记后能撤回吗", "质押登记证书丢了影响贷款吗", "知识产权质押融资和科技贷有什么区别",
+                                      "what happens to the loan if our company is acquired", "银行客户经理做知识产权贷款的提成怎么算",
+                                      "配偶需要在贷款合同上签字吗", "补偿申请被驳回以后可以申请复议吗"])
+def test_family_ip_paperwork_company_changes_and_appeals_are_topics_no_document_covers(qa, question):
+    """A pledge withdrawn or its certificate lost, another loan product, a firm bought, a loan officer's commission,
+    a borrower's family, an appeal against a decision: the documents never say, though the lending and registration
+    articles share the other words."""
+    reply = qa.reply(question)
+    assert reply.answers == [] and reply.closest
+
+
+def test_a_shareholder_asked_about_what_an_article_rules_is_answered(qa):
+    """股东 is a word of the company-changes topic, but 第二十五条 rules on defrauding the fund, whoever does it."""
+    assert ("cq-jiangbei-2024", "第二十五条") in [(a.policy, a.article) for a in qa.ask("企业股东骗取风补资金怎么处理")[:3]]
+
+
 def test_a_signature_asked_about_an_approval_the_documents_describe_is_answered(qa):
     """第十七条 says which three bureaus approve a claim: 签字 is the paperwork topic's, but the article holds more."""
     assert ("cq-jiangbei-2024", "第十七条") in [(a.policy, a.article) for a in qa.ask("补偿申请批下来要哪几个局签字")[:3]]
