@@ -217,13 +217,20 @@ def test_paperwork_is_a_topic_no_document_covers(qa, question):
 
 @pytest.mark.parametrize("question", ["专利质押登记后能撤回吗", "质押登记证书丢了影响贷款吗", "知识产权质押融资和科技贷有什么区别",
                                       "what happens to the loan if our company is acquired", "银行客户经理做知识产权贷款的提成怎么算",
-                                      "配偶需要在贷款合同上签字吗", "补偿申请被驳回以后可以申请复议吗"])
+                                      "配偶需要在贷款合同上签字吗", "补偿申请被驳回以后可以申请复议吗", "补偿资金到账后银行怎么做账",
+                                      "质押期间专利权人可以改名吗", "企业用专利贷款后专利被第三方提出无效请求怎么办"])
 def test_family_ip_paperwork_company_changes_and_appeals_are_topics_no_document_covers(qa, question):
     """A pledge withdrawn or its certificate lost, another loan product, a firm bought, a loan officer's commission,
     a borrower's family, an appeal against a decision: the documents never say, though the lending and registration
     articles share the other words."""
     reply = qa.reply(question)
     assert reply.answers == [] and reply.closest
+
+
+def test_refusing_to_repay_in_everyday_words_is_the_article_on_refusal(qa):
+    """拒绝还钱 is 第二十一条's 拒不还款: the firm loses the fund's support."""
+    assert ("cq-jiangbei-2024", "第二十一条") in [(a.policy, a.article)
+                                               for a in qa.ask("企业拒绝还钱以后还能不能再申请风补支持")[:3]]
 
 
 def test_a_shareholder_asked_about_what_an_article_rules_is_answered(qa):
