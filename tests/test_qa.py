@@ -238,6 +238,21 @@ def test_a_shareholder_asked_about_what_an_article_rules_is_answered(qa):
     assert ("cq-jiangbei-2024", "第二十五条") in [(a.policy, a.article) for a in qa.ask("企业股东骗取风补资金怎么处理")[:3]]
 
 
+@pytest.mark.parametrize("question", ["合作保险公司有哪几家", "风补资金的管理人具体是哪家公司",
+                                      "how many banks have joined the scheme so far"])
+def test_which_or_how_many_institutions_take_part_is_a_fact_no_document_states(qa, question):
+    """第八条 says how the partners are chosen and 第六条 what the fund manager does; no document names or counts them."""
+    reply = qa.reply(question)
+    assert reply.answers == [] and reply.closest
+
+
+@pytest.mark.parametrize("question, article", [("区里这个资金池最多能赔多少家", ("cq-jiangbei-2024", "第三条")),
+                                               ("资金存放银行选哪家由谁决定", ("cq-jiangbei-2024", "第八条"))])
+def test_a_question_on_how_many_the_fund_covers_or_who_chooses_a_bank_is_answered(qa, question, article):
+    """赔多少家 asks what the fund can pay out, and 选哪家由谁决定 who chooses: neither asks the partners' names."""
+    assert article in [(a.policy, a.article) for a in qa.ask(question)[:3]]
+
+
 def test_a_signature_asked_about_an_approval_the_documents_describe_is_answered(qa):
     """第十七条 says which three bureaus approve a claim: 签字 is the paperwork topic's, but the article holds more."""
     assert ("cq-jiangbei-2024", "第十七条") in [(a.policy, a.article) for a in qa.ask("补偿申请批下来要哪几个局签字")[:3]]
