@@ -250,6 +250,36 @@ def without_document_names(question: str, segmenter: Segmenter) -> str:
     return question
 
 
+#: An article named by its number: 第十一条, 第11条, 第十二项, (十四) (full-width brackets are folded by then), and
+#: "article 11", "item 12".
+_ARTICLE_NUMBER = re.compile(r"第\s*([零一二两三四五六七八九十百\d]+)\s*[条项点]|\(([零一二三四五六七八九十百]+)\)|"
+                             r"(?<![a-z])(?:article|art\.?|section|item|point|clause|paragraph)\s*(\d{1,3})(?!\d)",
+                             re.IGNORECASE)
+
+
+def article_numbers(question: str) -> tuple[list[tuple[int, bool]], str]:
+    """The article numbers a normalised question names, each with whether it was written in brackets as cbirc's
+    and 深圳's items are ((十四)), and the question with them taken out (「第十七条讲的是什么」 → 「讲的是什么」)."""
+    import cn2an  # as in _arabic: only a question naming an article pays for it
+
+    numbers = []
+    for match in _ARTICLE_NUMBER.finditer(question):
+        numeral = next(group for group in match.groups() if group)
+        numbers.append((int(numeral) if numeral.isdigit() else int(cn2an.cn2an(numeral, "smart")),
+                        match.group(2) is not None))
+    return numbers, _ARTICLE_NUMBER.sub(" ", question)
+
+
+def _ref_spellings(number: int, bracketed: bool) -> list[str]:
+    """How the documents' refs write an article number, in the order tried: Jiangbei's 第十一条, cbirc's and
+    深圳's (十一), the pilot plan's 11, and a top-level 一 (the pilot plan's and 中山's parts). A number written in
+    brackets is only ever an item in brackets."""
+    import cn2an
+
+    chinese = cn2an.an2cn(str(number))
+    return [f"({chinese})"] if bracketed else [f"第{chinese}条", f"({chinese})", str(number), chinese]
+
+
 def asks_whether_ip_type_is_covered(question: str) -> bool:
     """「著作权质押的贷款能补偿吗」: the question names a kind of IP and asks about compensation or eligibility."""
     lowered = question.lower()
@@ -587,6 +617,15 @@ class PolicyQA:
         self._unknown_weight = {False: lambda word: GENERAL_IDF_SHARE * self.segmenter.general_idf(word),
                                 True: lambda word: UNKNOWN_WORD_WEIGHT}
         self._sentences: dict[tuple[int, bool], list[tuple[str, frozenset[str]]]] = {}
+        #: Each document's refs as a question has them once folded (（十一） as (十一)), and the bracketed ones
+        #: (cbirc's (十一), 中山's 六(二)5) with every article that has them.
+        self._refs: dict[str, dict[str, int]] = {pack_id: {} for pack_id in packs}
+        self._bracketed_refs: dict[str, list[int]] = {}
+        for i, (pack, article) in enumerate(self._entries):
+            ref = unicodedata.normalize("NFKC", article.ref)
+            self._refs[pack.id][ref] = i
+            if "(" in ref:
+                self._bracketed_refs.setdefault(ref, []).append(i)
         #: The words of the articles' titles, by language: what the documents are about.
         self._title_words = {False: {t for _, a in self._entries for t in tokens(self.segmenter, a.title)},
                              True: {t for _, a in self._entries for t in english_tokens(a.title_en or "")}}
@@ -607,6 +646,7 @@ class PolicyQA:
         if named:
             program = document
             question = without_document_names(question, self.segmenter)
+        cited, question = self._cited_articles(question, program)
         if english:
             index, groups = self._english, english_query_groups(question)
             min_score, min_coverage = MIN_SCORE_EN, MIN_COVERAGE_EN
@@ -614,7 +654,12 @@ class PolicyQA:
             question = self._homophones.correct(question, self.segmenter)
             index, groups = self._chinese, query_groups(self.segmenter, question)
             min_score, min_coverage = MIN_SCORE, MIN_COVERAGE
-        if named:
+        if cited:
+            if all(g[0] in _DOCUMENT_KINDS for g in _topical(groups)):  # 「第十七条讲的是什么」
+                return Reply(answers=[self._answer(i, 1.0, set(), False, english) for i in cited][:limit],
+                             english=english)
+            groups = [g for g in groups if g[0] not in _DOCUMENT_KINDS]
+        elif named:
             if all(g[0] in _DOCUMENT_KINDS for g in _topical(groups)):
                 return Reply(answers=self._opening(program, limit, english), english=english)
             groups = [g for g in groups if g[0] not in _DOCUMENT_KINDS]  # 「中山这个标准…」: 标准 is the document named
@@ -624,13 +669,18 @@ class PolicyQA:
         if not query:
             return Reply(english=english)
         scores = index.scores(query)
-        candidates = [i for i, (pack, _) in enumerate(self._entries) if program is None or pack.id == program]
-        matched = sorted((i for i in candidates if scores[i] > 0), key=lambda i: scores[i], reverse=True)
+        candidates = [i for i, (pack, _) in enumerate(self._entries) if program is None or pack.id == program
+                      or i in cited]
+        matched = sorted((i for i in candidates if scores[i] > 0 or i in cited),
+                         key=lambda i: (i not in cited, -scores[i]))
         if not matched:
             return Reply(english=english)
         relevance = {i: float(scores[i]) for i in matched}
         promoted = None
-        if program is None:
+        if cited:
+            promoted, top = matched[0], max(relevance.values()) or 1.0
+            relevance.update(dict.fromkeys(cited, top))
+        elif program is None:
             promoted = self._home_first(matched, scores, asks_whether_ip_type_is_covered(question))
             if promoted is not None:
                 relevance[promoted] = max(relevance.get(promoted, 0.0), relevance[matched[0]])
@@ -643,6 +693,8 @@ class PolicyQA:
                   "coverage": index.coverage(groups, index.vocabulary[best], self._unknown_weight[english])}
         if named:
             min_score = 0.0  # the user said which document to look in: only how much of the question it covers counts
+        if cited:
+            min_score = min_coverage = 0.0  # the user said which article: only a topic no document covers declines
         fully_covered = judged["coverage"] >= FULL_COVERAGE and len(_topical(groups)) >= 2
         weak = judged["best_score"] < min_score and not fully_covered
         off_the_map = (off_the_map or self._a_neighbouring_topic_holds_more(groups, index, english, judged["coverage"])
@@ -653,6 +705,33 @@ class PolicyQA:
                 any(t in self._title_words[english] for t in g) for g in _topical(groups))
             return Reply(closest=found[:3], too_broad=too_broad, **judged)
         return Reply(answers=found, **judged)
+
+    def _cited_articles(self, question: str, program: str | None) -> tuple[list[int], str]:
+        """The articles a question cites by number (第十一条, 第11条, (十四), 六(二)5, "article 11"), and the question
+        without the citations: 第十七条 itself mentions 第十一条, and must not answer 「第十一条讲什么」. An article is
+        looked for in the document the question names or the user's program, else in the home programs; a number no
+        such document has is looked for in every document ((十四) is cbirc's and 深圳's, not Jiangbei's)."""
+        scopes = [[program]] if program else [self._programs, sorted(self._pack_ids)]
+        cited: list[int] = []
+        for ref in sorted(self._bracketed_refs, key=len, reverse=True):  # 中山's 六(二)5, before its (二)
+            if ref in question:
+                having = self._bracketed_refs[ref]
+                cited += [i for i in having if self._entries[i][0].id in scopes[0]] or (having if len(scopes) > 1 else [])
+                question = question.replace(ref, " ")
+        numbers, question = article_numbers(question)
+        for number, bracketed in numbers:
+            spellings = _ref_spellings(number, bracketed)
+            for scope in scopes:
+                found = [i for pack_id in scope for i in self._first_spelled(pack_id, spellings)]
+                if found:
+                    cited += [i for i in found if i not in cited]
+                    break
+        return cited, question
+
+    def _first_spelled(self, pack_id: str, spellings: list[str]) -> list[int]:
+        """The article of a document whose ref is the first of these spellings the document uses, if any."""
+        refs = self._refs[pack_id]
+        return next(([refs[spelling]] for spelling in spellings if spelling in refs), [])
 
     def _a_neighbouring_topic_holds_more(self, groups: list[tuple[str, ...]], index: _Index, english: bool,
                                          covered: float) -> bool:
