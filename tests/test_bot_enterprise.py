@@ -471,6 +471,12 @@ async def test_ask_command_and_its_usage(bot):
     assert "/ask 后面" in bot.texts(await bot.send(USER, "/ask"))
 
 
+async def test_an_article_cited_by_number_is_the_answer_in_chat(bot):
+    [reply] = await bot.send(USER, "第十一条讲的是什么")
+    citation = reply["text"].splitlines()[1]
+    assert citation == "——《江北区风险补偿资金管理办法》第十一条　补偿比例与补偿上限"
+
+
 async def test_an_unanswerable_question_gets_an_honest_not_found(bot):
     text = bot.texts(await bot.send(USER, "今天天气怎么样"))
     assert "没有讲到" in text and "/help" in text
