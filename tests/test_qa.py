@@ -236,6 +236,13 @@ def test_refusing_to_repay_in_everyday_words_is_the_article_on_refusal(qa):
                                                for a in qa.ask("企业拒绝还钱以后还能不能再申请风补支持")[:3]]
 
 
+@pytest.mark.parametrize("question, article", [("NPL率超过5%会怎样", ("cbirc-2019-34", "（十一）")),
+                                               ("合作银行的KPI怎么考核", ("cq-jiangbei-2024", "第二十三条"))])
+def test_bank_jargon_in_latin_letters_inside_a_chinese_question_is_read(qa, question, article):
+    """NPL is 不良 (cbirc （十一）'s tolerance of bad loans), KPI is 考核."""
+    assert article in [(a.policy, a.article) for a in qa.ask(question)[:3]]
+
+
 def test_a_shareholder_asked_about_what_an_article_rules_is_answered(qa):
     """股东 is a word of the company-changes topic, but 第二十五条 rules on defrauding the fund, whoever does it."""
     assert ("cq-jiangbei-2024", "第二十五条") in [(a.policy, a.article) for a in qa.ask("企业股东骗取风补资金怎么处理")[:3]]
