@@ -572,3 +572,19 @@ def test_an_article_cited_by_number_is_answered_first(qa, question, expected):
 def test_a_citation_does_not_answer_an_article_that_does_not_exist_or_a_topic_no_document_covers(qa, question):
     assert qa.ask(question) == []
 
+
+@pytest.mark.parametrize("question, expected", [
+    ("江北和中山的风险补偿申请流程比较", {("cq-jiangbei-2024", "第十七条"), ("zs-db4420-t15-draft", "六（二）5")}),
+    ("深圳和中山对质押物处置怎么规定的", {("sz-2023-guidance", "（十一）"), ("zs-db4420-t15-draft", "六（二）5")}),
+    ("江北办法和中山标准有什么区别", {("cq-jiangbei-2024", "第一条"), ("zs-db4420-t15-draft", "一")}),
+])
+def test_a_question_naming_two_documents_gets_the_best_article_of_each(qa, question, expected):
+    """Each document named answers with its best article; the words that only say the question compares (比较,
+    区别) ask nothing, and a question of nothing else gets each document's opening."""
+    assert expected <= {(a.policy, a.article) for a in qa.ask(question)[:3]}
+
+
+def test_an_english_comparison_of_two_documents_is_answered_from_both(qa):
+    assert {"cq-jiangbei-2024", "zs-db4420-t15-draft"} <= {
+        a.policy for a in qa.ask("compare the Jiangbei and Zhongshan compensation rules")[:3]}
+

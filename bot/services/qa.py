@@ -223,10 +223,15 @@ def is_greeting(question: str) -> bool:
     return bare in _GREETINGS
 
 
-def named_document(question: str) -> str | None:
-    """The one document a question names (中山, 深圳, 34号文, Shenzhen, ...), if it names exactly one."""
+def named_documents(question: str) -> set[str]:
+    """The documents a question names (中山, 深圳, 34号文, Shenzhen, ...)."""
     lowered = question.lower()
-    named = {pack_id for name, pack_id in _DOCUMENT_NAMES.items() if name.lower() in lowered}
+    return {pack_id for name, pack_id in _DOCUMENT_NAMES.items() if name.lower() in lowered}
+
+
+def named_document(question: str) -> str | None:
+    """The one document a question names, if it names exactly one."""
+    named = named_documents(question)
     return named.pop() if len(named) == 1 else None
 
 
@@ -356,8 +361,14 @@ def english_tokens(text: str) -> list[str]:
 
 
 #: Words that name a kind of document (标准, 文件, standard, document), as a question's words are held.
-_DOCUMENT_KINDS = {w for w in map(str, _WORDS["document_kind_words"]) if _CJK.search(w)} | set(
-    english_tokens(" ".join(w for w in map(str, _WORDS["document_kind_words"]) if w.isascii())))
+def _words_as_held(words: list) -> set[str]:
+    """A word list of qa_words.yaml as a question's groups hold its words: Chinese as written, English stemmed."""
+    words = [str(w) for w in words]
+    return {w for w in words if _CJK.search(w)} | set(english_tokens(" ".join(w for w in words if w.isascii())))
+
+
+_DOCUMENT_KINDS = _words_as_held(_WORDS["document_kind_words"])
+_COMPARISON_WORDS = _words_as_held(_WORDS["comparison_words"])
 
 
 def _groups(words: list[str], parts, synonyms_of, tokenize) -> list[tuple[str, ...]]:
@@ -640,13 +651,16 @@ class PolicyQA:
             return Reply(greeting=True)
         question = asked = normalise_question(question)
         english = is_english(question)
+        documents = named_documents(question) & self._pack_ids
         document = named_document(question)
-        off_the_map = names_what_no_document_covers(question, document is not None)
+        off_the_map = names_what_no_document_covers(question, bool(documents))
         named = program is None and document in self._pack_ids
-        if named:
+        compared = sorted(documents) if program is None and len(documents) > 1 else []  # 「中山和江北的比例一样吗」
+        if named or compared:
             program = document
             question = without_document_names(question, self.segmenter)
         cited, question = self._cited_articles(question, program)
+        compared = [] if cited else compared
         if english:
             index, groups = self._english, english_query_groups(question)
             min_score, min_coverage = MIN_SCORE_EN, MIN_COVERAGE_EN
@@ -659,9 +673,12 @@ class PolicyQA:
                 return Reply(answers=[self._answer(i, 1.0, set(), False, english) for i in cited][:limit],
                              english=english)
             groups = [g for g in groups if g[0] not in _DOCUMENT_KINDS]
-        elif named:
+        elif named or compared:
+            if compared:
+                groups = [g for g in groups if g[0] not in _COMPARISON_WORDS]
             if all(g[0] in _DOCUMENT_KINDS for g in _topical(groups)):
-                return Reply(answers=self._opening(program, limit, english), english=english)
+                openings = [a for pack_id in (compared or [program]) for a in self._opening(pack_id, limit, english)]
+                return Reply(answers=openings[:limit] if named else openings[::limit][:limit], english=english)
             groups = [g for g in groups if g[0] not in _DOCUMENT_KINDS]  # 「中山这个标准…」: 标准 is the document named
         query = list(dict.fromkeys(t for g in groups for t in g))
         if not english:
@@ -669,8 +686,8 @@ class PolicyQA:
         if not query:
             return Reply(english=english)
         scores = index.scores(query)
-        candidates = [i for i, (pack, _) in enumerate(self._entries) if program is None or pack.id == program
-                      or i in cited]
+        candidates = [i for i, (pack, _) in enumerate(self._entries)
+                      if (pack.id in compared if compared else program is None or pack.id == program) or i in cited]
         matched = sorted((i for i in candidates if scores[i] > 0 or i in cited),
                          key=lambda i: (i not in cited, -scores[i]))
         if not matched:
@@ -680,6 +697,10 @@ class PolicyQA:
         if cited:
             promoted, top = matched[0], max(relevance.values()) or 1.0
             relevance.update(dict.fromkeys(cited, top))
+        elif compared:  # each document compared answers with its best article
+            top = max(relevance.values())
+            relevance.update({best: top for best in (next((i for i in matched if self._entries[i][0].id == pack_id),
+                                                          None) for pack_id in compared) if best is not None})
         elif program is None:
             promoted = self._home_first(matched, scores, asks_whether_ip_type_is_covered(question))
             if promoted is not None:
@@ -691,7 +712,7 @@ class PolicyQA:
         best = matched[0]
         judged = {"english": english, "best_score": float(scores[best]),
                   "coverage": index.coverage(groups, index.vocabulary[best], self._unknown_weight[english])}
-        if named:
+        if named or compared:
             min_score = 0.0  # the user said which document to look in: only how much of the question it covers counts
         if cited:
             min_score = min_coverage = 0.0  # the user said which article: only a topic no document covers declines
