@@ -350,6 +350,12 @@ def test_the_direct_answer_weighs_rare_words_and_keeps_decimals_whole(qa):
     assert cap.article == "第十一条" and "capped at 1.5 million yuan" in cap.direct
 
 
+def test_the_direct_answer_is_not_a_heading_that_repeats_the_title(qa):
+    """中山's items open with their heading (「5、风险补偿。」), which the citation line already shows."""
+    [first, *_] = qa.ask("中山的风险补偿怎么规定的")
+    assert first.article == "六（二）5" and first.direct == "规定了风险补偿申请、审核、资金划转、贷款追偿等。"
+
+
 def test_a_copyright_question_is_answered_by_the_users_program_first(qa):
     """江北 第二条 covers patent and trademark pledges only; 深圳（六） encourages copyright pledges elsewhere."""
     [first, *others] = qa.ask("著作权质押的贷款能补偿吗")

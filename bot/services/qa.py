@@ -846,7 +846,11 @@ class PolicyQA:
         pack, article = self._entries[entry]
         english = english and bool(article.summary_en)
         idf = (self._english if english else self._chinese).idf
-        direct = direct_sentence(self._article_sentences(entry, english), words, asks_figure, idf) or article.text
+        sentences_ = self._article_sentences(entry, english)
+        title = set(english_tokens(article.title_en or "") if english else tokens(self.segmenter, article.title))
+        # 中山's 「5、风险补偿。」 only repeats the title the citation line shows: the sentence after it answers
+        informative = [s for s in sentences_ if not s[1] <= title | {t for t in s[1] if _NUMBER.match(t)}]
+        direct = direct_sentence(informative or sentences_, words, asks_figure, idf) or article.text
         return Answer(pack.id, article.ref, article.title, article.text, round(score, 4), direct,
                       article.title_en)
 
