@@ -549,6 +549,14 @@ def test_an_article_number_is_read_however_it_is_written(number, spelling, befor
     assert rest.replace(" ", "") == (before + after).replace(" ", "")
 
 
+def test_reading_citations_loads_cn2an_only_for_a_question_that_cites():
+    """cn2an costs the bot 4 MB of memory (bench/start.py): a question without a citation must not load it."""
+    probe = ("import sys; from bot.services.qa import article_numbers; article_numbers('逾期多少天可以申请补偿'); "
+             "before = 'cn2an' in sys.modules; article_numbers('第十一条'); print(before, 'cn2an' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "True"]
+
+
 @pytest.mark.parametrize("question", ["今年第二次申请补偿有上限吗", "逾期第60天能申请吗", "what's the point of this fund",
                                       "一条一条说"])
 def test_a_number_that_names_no_article_is_not_read_as_one(question):

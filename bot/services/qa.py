@@ -265,10 +265,13 @@ _ARTICLE_NUMBER = re.compile(r"第\s*([零一二两三四五六七八九十百\d
 def article_numbers(question: str) -> tuple[list[tuple[int, bool]], str]:
     """The article numbers a normalised question names, each with whether it was written in brackets as cbirc's
     and 深圳's items are ((十四)), and the question with them taken out (「第十七条讲的是什么」 → 「讲的是什么」)."""
-    import cn2an  # as in _arabic: only a question naming an article pays for it
+    matches = list(_ARTICLE_NUMBER.finditer(question))
+    if not matches:
+        return [], question
+    import cn2an  # as in _arabic: only a question naming an article pays for it (4 MB)
 
     numbers = []
-    for match in _ARTICLE_NUMBER.finditer(question):
+    for match in matches:
         numeral = next(group for group in match.groups() if group)
         numbers.append((int(numeral) if numeral.isdigit() else int(cn2an.cn2an(numeral, "smart")),
                         match.group(2) is not None))
