@@ -249,7 +249,7 @@ def test_a_shareholder_asked_about_what_an_article_rules_is_answered(qa):
 
 
 @pytest.mark.parametrize("question", ["合作保险公司有哪几家", "风补资金的管理人具体是哪家公司",
-                                      "how many banks have joined the scheme so far"])
+                                      "how many banks have joined the scheme so far", "哪个支行可以办理知识产权质押贷款"])
 def test_which_or_how_many_institutions_take_part_is_a_fact_no_document_states(qa, question):
     """第八条 says how the partners are chosen and 第六条 what the fund manager does; no document names or counts them."""
     reply = qa.reply(question)
