@@ -671,17 +671,11 @@ class PolicyQA:
             question = self._homophones.correct(question, self.segmenter)
             index, groups = self._chinese, query_groups(self.segmenter, question)
             min_score, min_coverage = MIN_SCORE, MIN_COVERAGE
-        if cited:
-            if all(g[0] in _DOCUMENT_KINDS for g in _topical(groups)):  # 「第十七条讲的是什么」
-                return Reply(answers=[self._answer(i, 1.0, set(), False, english) for i in cited][:limit],
+        if cited or named or compared:
+            groups = [g for g in groups if not (compared and g[0] in _COMPARISON_WORDS)]
+            if all(g[0] in _DOCUMENT_KINDS for g in _topical(groups)):  # 「第十七条讲的是什么」, 「中山的标准讲什么」
+                return Reply(answers=self._what_was_named(cited, compared or [program], limit, english),
                              english=english)
-            groups = [g for g in groups if g[0] not in _DOCUMENT_KINDS]
-        elif named or compared:
-            if compared:
-                groups = [g for g in groups if g[0] not in _COMPARISON_WORDS]
-            if all(g[0] in _DOCUMENT_KINDS for g in _topical(groups)):
-                openings = [a for pack_id in (compared or [program]) for a in self._opening(pack_id, limit, english)]
-                return Reply(answers=openings[:limit] if named else openings[::limit][:limit], english=english)
             groups = [g for g in groups if g[0] not in _DOCUMENT_KINDS]  # 「中山这个标准…」: 标准 is the document named
         query = list(dict.fromkeys(t for g in groups for t in g))
         if not english:
@@ -697,13 +691,9 @@ class PolicyQA:
             return Reply(english=english)
         relevance = {i: float(scores[i]) for i in matched}
         promoted = None
-        if cited:
-            promoted, top = matched[0], max(relevance.values()) or 1.0
-            relevance.update(dict.fromkeys(cited, top))
-        elif compared:  # each document compared answers with its best article
-            top = max(relevance.values())
-            relevance.update({best: top for best in (next((i for i in matched if self._entries[i][0].id == pack_id),
-                                                          None) for pack_id in compared) if best is not None})
+        if cited or compared:
+            self._raise_what_was_named(relevance, matched, cited, compared)
+            promoted = matched[0] if cited else None
         elif program is None:
             promoted = self._home_first(matched, scores, asks_whether_ip_type_is_covered(question))
             if promoted is not None:
@@ -729,6 +719,26 @@ class PolicyQA:
                 any(t in self._title_words[english] for t in g) for g in _topical(groups))
             return Reply(closest=found[:3], too_broad=too_broad, **judged)
         return Reply(answers=found, **judged)
+
+    def _what_was_named(self, cited: list[int], documents: list[str], limit: int, english: bool) -> list[Answer]:
+        """The answer to a question that names articles or documents and asks nothing more: the articles cited
+        (「第十七条讲的是什么」), one document's opening articles (「中山的标准讲什么」), or each compared document's
+        first article (「江北办法和中山标准有什么区别」)."""
+        if cited:
+            return [self._answer(i, 1.0, set(), False, english) for i in cited][:limit]
+        if len(documents) == 1:
+            return self._opening(documents[0], limit, english)
+        return [self._opening(pack_id, 1, english)[0] for pack_id in documents][:limit]
+
+    def _raise_what_was_named(self, relevance: dict[int, float], matched: list[int], cited: list[int],
+                              compared: list[str]) -> None:
+        """Raises to the best's relevance the articles cited, or each compared document's best article: they answer
+        first."""
+        best_of: dict[str, int] = {}
+        for i in matched:  # best first
+            best_of.setdefault(self._entries[i][0].id, i)
+        firsts = cited or [best_of[pack_id] for pack_id in compared if pack_id in best_of]
+        relevance.update(dict.fromkeys(firsts, max(relevance.values()) or 1.0))
 
     def _cited_articles(self, question: str, program: str | None) -> tuple[list[int], str]:
         """The articles a question cites by number (第十一条, 第11条, (十四), 六(二)5, "article 11"), and the question
