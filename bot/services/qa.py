@@ -5,7 +5,8 @@ plus how close their token vectors are to the question's (`token_vectors`: WordL
 wheel), which finds an article whose words the question does not share ("Which parties share the risk ...").
 
 A question is answered by the user's own program first when one of its articles answers nearly as well as
-another document's; it is declined ("the documents don't cover this") when the best article covers too little
+another document's, by the document it names, by the article it cites (第十一条, "article 11"), and, naming two
+documents, by the best article of each; it is declined ("the documents don't cover this") when the best article covers too little
 of what was asked, or less of it than one of the neighbouring topics a hotline hears (``qa_words.yaml``) does,
 or when it asks a kind of fact (``facts_asked``: a time span, a place, a fee, a loan rate ...) that no sentence of
 the articles it would be shown states about what was asked.
