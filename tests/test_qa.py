@@ -393,6 +393,11 @@ def test_a_pinyin_typo_is_read_as_the_documents_word(qa):
     assert first.article == "第十七条"
 
 
+def test_a_typo_that_is_itself_a_word_of_the_documents_is_a_synonym(qa):
+    """上线 (online) is nfra 6's word, so the homophone correction keeps it; typed for 上限, it still finds 第十一条."""
+    assert ("cq-jiangbei-2024", "第十一条") in top3(qa, "补偿上线是多少")
+
+
 def test_every_article_has_an_english_title_and_summary(packs):
     missing = [(p.id, a.ref) for p in packs.values() for a in p.articles if not (a.title_en and a.summary_en)]
     assert missing == []
