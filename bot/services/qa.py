@@ -6,10 +6,10 @@ wheel), which finds an article whose words the question does not share ("Which p
 
 A question is answered by the user's own program first when one of its articles answers nearly as well as
 another document's, by the document it names, by the article it cites (第十一条, "article 11"), and, naming two
-documents, by the best article of each; it is declined ("the documents don't cover this") when the best article covers too little
-of what was asked, or less of it than one of the neighbouring topics a hotline hears (``qa_words.yaml``) does,
-or when it asks a kind of fact (``facts_asked``: a time span, a place, a fee, a loan rate ...) that no sentence of
-the articles it would be shown states about what was asked.
+documents, by the best article of each; it is declined ("the documents don't cover this") when the best article
+covers too little of what was asked, or less of it than one of the neighbouring topics a hotline hears
+(``qa_words.yaml``) does, or when it asks a kind of fact (``facts_asked``: a time span, a place, a fee, a loan
+rate ...) that no sentence of the articles it would be shown states about what was asked.
 Both thresholds are chosen on the dev split of ``bench/qa/questions.yaml`` and reported on its test split
 (``bench/qa_eval.py``).
 
@@ -364,13 +364,14 @@ def english_tokens(text: str) -> list[str]:
     return _STEMMER.stemWords(words)
 
 
-#: Words that name a kind of document (标准, 文件, standard, document), as a question's words are held.
 def _words_as_held(words: list) -> set[str]:
     """A word list of qa_words.yaml as a question's groups hold its words: Chinese as written, English stemmed."""
     words = [str(w) for w in words]
     return {w for w in words if _CJK.search(w)} | set(english_tokens(" ".join(w for w in words if w.isascii())))
 
 
+#: Words that name a kind of document (标准, 文件, standard, document), and words that only say a question compares
+#: the documents it names (区别, compare).
 _DOCUMENT_KINDS = _words_as_held(_WORDS["document_kind_words"])
 _COMPARISON_WORDS = _words_as_held(_WORDS["comparison_words"])
 
@@ -751,7 +752,8 @@ class PolicyQA:
         for ref in sorted(self._bracketed_refs, key=len, reverse=True):  # 中山's 六(二)5, before its (二)
             if ref in question:
                 having = self._bracketed_refs[ref]
-                cited += [i for i in having if self._entries[i][0].id in scopes[0]] or (having if len(scopes) > 1 else [])
+                in_scope = [i for i in having if self._entries[i][0].id in scopes[0]]
+                cited += in_scope or (having if len(scopes) > 1 else [])
                 question = question.replace(ref, " ")
         numbers, question = article_numbers(question)
         for number, bracketed in numbers:
