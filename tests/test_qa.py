@@ -541,9 +541,17 @@ def test_reading_citations_loads_cn2an_only_for_a_question_that_cites():
     assert out == ["False", "True"]
 
 
+@given(st.text(alphabet="第条项点()（）零一二两三四五六七八九十百千0123456789 articlem", max_size=30))
+def test_reading_article_numbers_never_fails_on_what_a_user_types(text):
+    """「第百条」 is no number cn2an reads, and 「第123456789012345678条」 more digits than it takes."""
+    numbers, _ = article_numbers(text)
+    assert all(0 <= number < 1000 for number, _ in numbers)
+
+
 @pytest.mark.parametrize("question", ["今年第二次申请补偿有上限吗", "逾期第60天能申请吗", "what's the point of this fund",
-                                      "一条一条说"])
+                                      "一条一条说", "第百条", "第十十条讲什么"])
 def test_a_number_that_names_no_article_is_not_read_as_one(question):
+    """「第百条」 and 「第十十条」 are no numbers cn2an can read: they name nothing, and raise nothing."""
     assert article_numbers(question)[0] == []
 
 

@@ -266,16 +266,12 @@ _ARTICLE_NUMBER = re.compile(r"第\s*([零一二两三四五六七八九十百\d
 def article_numbers(question: str) -> tuple[list[tuple[int, bool]], str]:
     """The article numbers a normalised question names, each with whether it was written in brackets as cbirc's
     and 深圳's items are ((十四)), and the question with them taken out (「第十七条讲的是什么」 → 「讲的是什么」)."""
-    matches = list(_ARTICLE_NUMBER.finditer(question))
-    if not matches:
-        return [], question
-    import cn2an  # as in _arabic: only a question naming an article pays for it (4 MB)
-
     numbers = []
-    for match in matches:
+    for match in _ARTICLE_NUMBER.finditer(question):
         numeral = next(group for group in match.groups() if group)
-        numbers.append((int(numeral) if numeral.isdigit() else int(cn2an.cn2an(numeral, "smart")),
-                        match.group(2) is not None))
+        value = numeral if numeral.isdigit() else _arabic(numeral)  # 「第百条」 is no number: _arabic gives it back
+        if value.isdigit() and len(value) <= 3:  # no document has a thousand articles
+            numbers.append((int(value), match.group(2) is not None))
     return numbers, _ARTICLE_NUMBER.sub(" ", question)
 
 
