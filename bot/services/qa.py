@@ -230,11 +230,6 @@ def named_documents(question: str) -> set[str]:
     return {pack_id for name, pack_id in _DOCUMENT_NAMES.items() if name.lower() in lowered}
 
 
-def named_document(question: str) -> str | None:
-    """The one document a question names, if it names exactly one."""
-    named = named_documents(question)
-    return named.pop() if len(named) == 1 else None
-
 
 def names_what_no_document_covers(question: str, names_a_document: bool = False) -> bool:
     """The question names a phrase of ``topics_without_a_document``, a topic none of the documents mentions (个税,
@@ -652,13 +647,12 @@ class PolicyQA:
             return Reply(greeting=True)
         question = asked = normalise_question(question)
         english = is_english(question)
-        documents = named_documents(question) & self._pack_ids
-        document = named_document(question)
+        documents = sorted(named_documents(question) & self._pack_ids)
         off_the_map = names_what_no_document_covers(question, bool(documents))
-        named = program is None and document in self._pack_ids
-        compared = sorted(documents) if program is None and len(documents) > 1 else []  # 「中山和江北的比例一样吗」
+        named = program is None and len(documents) == 1
+        compared = documents if program is None and len(documents) > 1 else []  # 「中山和江北的比例一样吗」
         if named or compared:
-            program = document
+            program = documents[0] if named else None
             question = without_document_names(question, self.segmenter)
         cited, question = self._cited_articles(question, program)
         compared = [] if cited else compared
