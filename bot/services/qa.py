@@ -149,8 +149,8 @@ _ASKS_FOR_FIGURE = [str(w).lower() for w in _WORDS["asks_for_figure"]]
 def _number_with_unit(units: list[str]) -> str:
     """A count followed by one of these units, as the documents print one: 60天, 30日内, 两个月, 每半年, "30 days".
     A four-digit number is a year (2024年), a date rather than a span."""
-    chinese = "|".join(re.escape(u) for u in units if not u.isascii())
-    english = "|".join(re.escape(u) for u in units if u.isascii())
+    chinese = "|".join(re.escape(u) for u in units if not u.isascii() or not u.isalpha())  # 天, 个月, 百分点, %
+    english = "|".join(re.escape(u) for u in units if u.isascii() and u.isalpha())
     return (rf"(?:(?<!\d)\d{{1,3}}|[一二三四五六七八九十两半]+)\s*个?(?:{chinese})|"
             rf"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|thirty|sixty)\s+(?:{english})\b")
 
