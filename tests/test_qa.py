@@ -252,6 +252,30 @@ def test_everyday_words_and_bank_jargon_find_the_article_they_mean(qa, question,
     assert article in top3(qa, question)
 
 
+def test_an_asking_term_inside_a_longer_one_of_another_kind_asks_the_longer_ones_kind():
+    """「多久考核一次」 asks how often, not how long, though it holds 多久; 「多久能办下来」 asks how long."""
+    assert set(qa_engine._kinds_asked("合作银行多久考核一次")) == {"how often"}
+    assert set(qa_engine._kinds_asked("质押登记多久能办下来")) == {"time span"}
+
+
+@pytest.mark.parametrize("question", ["风补资金管理人每年换一次吗", "how often does the bank check on the loan after lending",
+                                      "知识产权质押贷款的贷后检查多久一次"])
+def test_how_often_asked_is_declined_when_no_article_shown_states_a_frequency(qa, question):
+    """第十二条's 逾期15天 is a span, and its sentence says 贷后管理, but no article says how often a loan is checked
+    or whether the fund manager changes."""
+    assert is_declined(qa, question)
+
+
+@pytest.mark.parametrize("question, article", [
+    ("合作银行多久考核一次", ("cq-jiangbei-2024", "第二十三条")),
+    ("资金管理人多久报一次运营报告", ("cq-jiangbei-2024", "第六条")),
+    ("how often are cooperating banks evaluated", ("cq-jiangbei-2024", "第二十三条")),
+])
+def test_how_often_asked_is_answered_by_an_article_that_states_a_frequency(qa, question, article):
+    """每半年 (第二十三条) and 季度和年度 (第六条) are frequencies stated."""
+    assert article in top3(qa, question)
+
+
 @pytest.mark.parametrize("question", ["中山的风险补偿比例是多少", "资金管理人的管理费比例是多少",
                                       "what percentage of the loan does the Zhongshan standard compensate"])
 def test_a_share_asked_is_declined_when_no_article_shown_states_a_percentage(qa, question):

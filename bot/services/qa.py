@@ -434,6 +434,18 @@ def _topical(groups: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
     return [g for g in groups if not _NUMBER.match(g[0])]
 
 
+def _kinds_asked(question: str) -> dict[str, list[str]]:
+    """The kinds of fact (``facts_asked``) a question asks, each with the terms that ask it. A term inside a longer
+    term of another kind is that kind's: 「多久考核一次」 asks how often, not how long, though it holds 多久."""
+    found = [(kind, m) for kind, (asks, _) in _FACTS_ASKED.items() for m in asks.finditer(question)]
+    asked: dict[str, list[str]] = {}
+    for kind, m in found:
+        if not any(other != kind and o.start() <= m.start() and m.end() <= o.end() and o.end() - o.start() > len(m[0])
+                   for other, o in found):
+            asked.setdefault(kind, []).append(m[0].lower())
+    return asked
+
+
 class _Index:
     """BM25 over one language's article texts, with what it needs to judge how much of a question a text covers."""
 
@@ -790,10 +802,7 @@ class PolicyQA:
         question is about IP pledge loans (``neighbouring_context``): 第十二条's 逾期15天 is a span, but not how long
         a loan takes to approve. A question of nothing but such words takes any sentence that states one."""
         asked = False
-        for kind, (asks, _) in _FACTS_ASKED.items():
-            asking = [m.group(0).lower() for m in asks.finditer(question)]
-            if not asking:
-                continue
+        for kind, asking in _kinds_asked(question).items():
             asked = True
             about = {t for g in _topical(groups) if g[0] not in self._context[english]
                      and not any(g[0] in a or a in g[0] for a in asking) for t in g} - self._context[english]
