@@ -276,6 +276,18 @@ def test_how_often_asked_is_answered_by_an_article_that_states_a_frequency(qa, q
     assert article in top3(qa, question)
 
 
+@pytest.mark.parametrize("question", ["企业申请知识产权贷款要准备哪些材料", "what documents do I need to apply for the loan"])
+def test_papers_asked_are_declined_when_no_article_shown_names_them(qa, question):
+    """No document lists what a borrower hands in to a bank."""
+    assert is_declined(qa, question)
+
+
+def test_papers_asked_are_answered_by_the_article_that_names_them(qa):
+    """第二十二条 names the quarterly financial statements the fund manager reports: papers asked are not a topic
+    no document covers."""
+    assert ("cq-jiangbei-2024", "第二十二条") in top3(qa, "资金管理人每季度要报什么材料")
+
+
 @pytest.mark.parametrize("question", ["中山的风险补偿比例是多少", "资金管理人的管理费比例是多少",
                                       "what percentage of the loan does the Zhongshan standard compensate"])
 def test_a_share_asked_is_declined_when_no_article_shown_states_a_percentage(qa, question):
