@@ -431,6 +431,16 @@ def test_an_english_word_stands_for_what_its_document_word_stands_for(qa):
     assert ("cq-jiangbei-2024", "第十一条") in top3(qa, "what share of a bad loan does the fund pay")
 
 
+@pytest.mark.parametrize("question, article", [
+    ("can a bank that leaves the program be replaced", ("cq-jiangbei-2024", "第十五条")),
+    ("how is the fund's interest income used", ("cq-jiangbei-2024", "第十条")),
+])
+def test_everyday_english_finds_the_summary_that_says_it_otherwise(qa, question, article):
+    """A bank that leaves is one that "withdraws" and is replaced by one "added" (第十五条); interest income is the
+    interest "earned" (第十条)."""
+    assert article in top3(qa, question)
+
+
 def test_a_bad_loan_in_english_is_the_summaries_non_performing_loan(qa):
     """cbirc （十一）'s summary says "non-performing (bad) loan ratio": "non-performing" is cut non/performing, which no
     user types, and a synonym list taking them in pulled every loan question towards the word "non"."""
