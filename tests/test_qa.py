@@ -288,6 +288,21 @@ def test_papers_asked_are_answered_by_the_article_that_names_them(qa):
     assert ("cq-jiangbei-2024", "第二十二条") in top3(qa, "资金管理人每季度要报什么材料")
 
 
+@pytest.mark.parametrize("question", ["试点地区有哪些城市", "which cities take part in the pilot"])
+def test_which_places_asked_are_declined_when_no_article_shown_names_one(qa, question):
+    """The 2024 pilot speaks of its 试验区 but names no city in it."""
+    assert is_declined(qa, question)
+
+
+@pytest.mark.parametrize("question, article", [
+    ("中山的标准适用于哪些地区", ("zs-db4420-t15-draft", "六（一）")),
+    ("这个办法适用于哪些地区", ("cq-jiangbei-2024", "第二十六条")),
+])
+def test_which_places_asked_are_answered_by_the_article_that_names_its_area(qa, question, article):
+    """六（一） names 中山市 and 第二十六条 本区: a document's own area is a place named."""
+    assert article in top3(qa, question)
+
+
 @pytest.mark.parametrize("question", ["中山的风险补偿比例是多少", "资金管理人的管理费比例是多少",
                                       "what percentage of the loan does the Zhongshan standard compensate"])
 def test_a_share_asked_is_declined_when_no_article_shown_states_a_percentage(qa, question):
