@@ -190,7 +190,8 @@ def test_a_topic_holding_only_words_the_articles_use_gets_no_help_from_the_conte
                                       "企业申请知识产权贷款要准备哪些材料", "what documents do I need to apply for the loan",
                                       "试点地区有哪些城市", "which cities take part in the pilot",
                                       "中山的风险补偿比例是多少", "资金管理人的管理费比例是多少",
-                                      "what percentage of the loan does the Zhongshan standard compensate"])
+                                      "what percentage of the loan does the Zhongshan standard compensate",
+                                      "疫情影响还不上贷款能减免利息吗"])
 def test_a_question_asking_a_fact_is_declined_when_no_article_shown_states_one(qa, question):
     """The articles on registering pledges, lending, the bureaus and the fund manager share these questions' words
     but state no time span, no place (the documents hold no address), no fee and no loan rate (利率定价机制 names
@@ -254,11 +255,12 @@ def test_paperwork_is_a_topic_no_document_covers(qa, question):
 @pytest.mark.parametrize("question", ["专利质押登记后能撤回吗", "质押登记证书丢了影响贷款吗", "知识产权质押融资和科技贷有什么区别",
                                       "what happens to the loan if our company is acquired", "银行客户经理做知识产权贷款的提成怎么算",
                                       "配偶需要在贷款合同上签字吗", "补偿申请被驳回以后可以申请复议吗", "补偿资金到账后银行怎么做账",
-                                      "质押期间专利权人可以改名吗", "企业用专利贷款后专利被第三方提出无效请求怎么办"])
+                                      "质押期间专利权人可以改名吗", "企业用专利贷款后专利被第三方提出无效请求怎么办",
+                                      "质押期间专利到期了怎么办", "科技型企业认定标准是什么"])
 def test_family_ip_paperwork_company_changes_and_appeals_are_topics_no_document_covers(qa, question):
     """A pledge withdrawn or its certificate lost, another loan product, a firm bought, a loan officer's commission,
-    a borrower's family, an appeal against a decision: the documents never say, though the lending and registration
-    articles share the other words."""
+    a borrower's family, an appeal against a decision, a patent's term running out, a firm certified as a tech SME:
+    the documents never say, though the lending and registration articles share the other words."""
     assert is_declined(qa, question)
 
 
