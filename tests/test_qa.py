@@ -95,6 +95,14 @@ def test_a_topic_word_counts_only_where_it_is_meant():
     assert not names_what_no_document_covers("贷款逾期60天以上可以申请补偿吗")
 
 
+@pytest.mark.parametrize("question", ["银行放了多少逾期贷款会被预警", "逾期贷款占发放了多少的比例要预警"])
+def test_how_much_was_lent_is_off_the_map_only_as_a_running_total(qa, question):
+    """「一共发放了多少」 asks the program's ledger, which no document states; 「放了多少逾期贷款会被预警」 asks
+    第十二条's warning line, which holds the same three characters."""
+    assert not names_what_no_document_covers(question)
+    assert ("cq-jiangbei-2024", "第十二条") in top3(qa, question)
+
+
 def test_a_topic_no_document_covers_is_declined_also_where_the_question_names_a_document(qa):
     assert is_declined(qa, "江北区哪里可以办营业执照")
 
