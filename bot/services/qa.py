@@ -230,7 +230,6 @@ def named_documents(question: str) -> set[str]:
     return {pack_id for name, pack_id in _DOCUMENT_NAMES.items() if name.lower() in lowered}
 
 
-
 def names_what_no_document_covers(question: str, names_a_document: bool = False) -> bool:
     """The question names a phrase of ``topics_without_a_document``, a topic none of the documents mentions (个税,
     社保, 信用卡, 营业执照, credit card ...: declined outright, unlike ``neighbouring_topics``, which are weighed
