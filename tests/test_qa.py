@@ -3,6 +3,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import opencc
 import pytest
 import yaml
 from hypothesis import given
@@ -467,6 +468,8 @@ def test_the_evaluation_set_is_split_and_large_enough():
     assert {"english", "traditional", "typo", "colloquial", "notfound"} <= {q["kind"] for q in everything}
     asked = [q["q"] for q in everything]
     assert sorted({q for q in asked if asked.count(q) > 1}) == [], "a question twice (in dev and test it would leak)"
+    to_simplified = opencc.OpenCC("t2s")
+    assert [q["q"] for q in everything if q["kind"] == "traditional" and to_simplified.convert(q["q"]) == q["q"]] == []
 
 
 def test_retrieval_does_not_fall_below_its_reported_figures(qa):
