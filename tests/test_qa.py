@@ -6,7 +6,7 @@ from pathlib import Path
 import opencc
 import pytest
 import yaml
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bench.qa_eval import evaluate, load_questions
@@ -598,8 +598,10 @@ def test_reading_citations_loads_cn2an_only_for_a_question_that_cites():
 
 
 @given(st.text(alphabet="第条项点()（）零一二两三四五六七八九十百千0123456789 articlem", max_size=30))
+@example("第百11条")
 def test_reading_article_numbers_never_fails_on_what_a_user_types(text):
-    """「第百条」 is no number cn2an reads, and 「第123456789012345678条」 more digits than it takes."""
+    """「第百条」 is no number cn2an reads, 「第百11条」 one it fails on otherwise (KeyError), and
+    「第123456789012345678条」 more digits than it takes."""
     numbers, _ = article_numbers(text)
     assert all(0 <= number < 1000 for number, _ in numbers)
 

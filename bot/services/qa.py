@@ -198,7 +198,7 @@ def _arabic(numeral: str) -> str:
 
     try:
         value = cn2an.cn2an(numeral, "smart")
-    except ValueError:
+    except (ValueError, KeyError):  # 「第百条」 raises ValueError, 「第百11条」 KeyError: no number either way
         return numeral
     return f"{value:g}" if isinstance(value, float) else str(value)
 
