@@ -33,6 +33,17 @@ class AmountError(ValueError):
 _PLAIN = re.compile(r"[0-9]{1,16}(?:\.[0-9]{1,2})?")
 
 
+def read_chinese_numeral(text: str) -> int | float | None:
+    """The number cn2an reads in a numeral (三百万, 六十, 1.5万), or None where it reads none: it raises ValueError
+    on 「百」 alone, KeyError on 「百11」, IndexError or TypeError on others."""
+    import cn2an  # loaded only for Chinese numerals: it takes longer to import than the rest of a calculation
+
+    try:
+        return cn2an.cn2an(text, "smart")
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
+
+
 def _normalise(raw: str) -> str:
     text = unicodedata.normalize("NFKC", raw).strip()
     text = text.replace("人民币", "").replace("RMB", "").replace("CNY", "")
@@ -57,12 +68,9 @@ def _number(text: str, raw: str) -> Decimal:
     if match:
         return Decimal(match["num"]) * _UNITS[match["unit"] or ""]
     if text and set(text) <= _CHINESE_DIGITS | set("0123456789."):
-        import cn2an  # loaded only for Chinese numerals: it takes longer to import than the rest of a calculation
-
-        try:
-            value = cn2an.cn2an(text, "smart")
-        except (ValueError, KeyError, IndexError, TypeError):
-            raise AmountError("garbage", raw) from None
+        value = read_chinese_numeral(text)
+        if value is None:
+            raise AmountError("garbage", raw)
         try:
             return Decimal(str(value))
         except InvalidOperation:

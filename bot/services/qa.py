@@ -38,6 +38,7 @@ import Stemmer
 import yaml
 
 from bot.files import fingerprint, write_atomically
+from bot.rules.amounts import read_chinese_numeral
 from bot.rules.policy import Article, PolicyPack
 from bot.services import segmenter as segmenter_module
 from bot.services import token_vectors
@@ -194,11 +195,10 @@ _CN_PERCENT = re.compile(f"百分之([{_CN_DIGITS}]+)")
 
 
 def _arabic(numeral: str) -> str:
-    import cn2an  # compiles its patterns on import: only questions with Chinese numerals pay for it
-
-    try:
-        value = cn2an.cn2an(numeral, "smart")
-    except (ValueError, KeyError):  # 「第百条」 raises ValueError, 「第百11条」 KeyError: no number either way
+    """A numeral in digits (六百 → 600), or as it was where it is no number (「第百条」, 「第百11条」). cn2an is
+    imported only when a question holds Chinese numerals."""
+    value = read_chinese_numeral(numeral)
+    if value is None:
         return numeral
     return f"{value:g}" if isinstance(value, float) else str(value)
 
