@@ -77,6 +77,7 @@ def main() -> int:
     lexical = evaluate(qa, questions)["groups"]
     articles = [(pack.id, article) for pack in packs.values() for article in pack.articles]
     refs = [(pack_id, article.ref) for pack_id, article in articles]
+    row_of = {ref: row for row, ref in enumerate(refs)}
     chinese = embed_articles([f"{article.title}。{article.text}" for _, article in articles])
     english = embed_articles([f"{article.title_en or ''}. {article.summary_en or ''}" for _, article in articles])
     alone = together = 0
@@ -89,7 +90,7 @@ def main() -> int:
         near = np.maximum(chinese @ vector, english @ vector)
         alone += any(refs[i] in row["expected"] for i in np.argsort(-near)[:3])
         answers = qa.ask(row["q"])
-        reranked = sorted(answers, key=lambda a: -(a.score + args.weight * near[refs.index((a.policy, a.article))]))
+        reranked = sorted(answers, key=lambda a: -(a.score + args.weight * near[row_of[a.policy, a.article]]))
         together += any((a.policy, a.article) in row["expected"] for a in reranked[:3])
     n = len(answerable)
     print(f"model={args.model} split={args.split} answerable={n}")
