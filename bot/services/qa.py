@@ -800,14 +800,13 @@ class PolicyQA:
         it also holds a word of the question beyond the words that ask the fact and those that only say the
         question is about IP pledge loans (``neighbouring_context``): 第十二条's 逾期15天 is a span, but not how long
         a loan takes to approve. A question of nothing but such words takes any sentence that states one."""
-        asked = False
-        for kind, asking in _kinds_asked(question).items():
-            asked = True
+        kinds = _kinds_asked(question)
+        for kind, asking in kinds.items():
             about = {t for g in _topical(groups) if g[0] not in self._context[english]
                      and not any(g[0] in a or a in g[0] for a in asking) for t in g} - self._context[english]
             if any(not about or about & words for i in shown for words in self._stating_sentences(kind, i)):
                 return False
-        return asked
+        return bool(kinds)
 
     def _stating_sentences(self, kind: str, entry: int) -> list[frozenset[str]]:
         """The words of each sentence of an article (its text and its English summary) that states a kind of fact."""
